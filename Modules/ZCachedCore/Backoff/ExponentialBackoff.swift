@@ -1,0 +1,92 @@
+/// The delays between reconnect attempts: `initial`, then each delay `multiplier` times the
+/// last, never above `max`.
+///
+/// A value type with no state: ask for the delay of attempt *n*, or iterate it as a sequence.
+/// Jitter is off by default so delays are predictable; turn it on to spread reconnect storms.
+///
+/// ```swift
+/// let backoff = ExponentialBackoff(initial: .milliseconds(100), multiplier: 2, max: .seconds(5))
+/// backoff.delay(forAttempt: 0)  // 100 ms
+/// backoff.delay(forAttempt: 3)  // 800 ms
+/// Array(backoff.prefix(3))      // [100 ms, 200 ms, 400 ms]
+/// ```
+public struct ExponentialBackoff: Sendable, Hashable, Sequence {
+    /// The first delay.
+    public var initial: Duration
+    /// The factor between one delay and the next; at least 1.
+    public var multiplier: Double
+    /// The longest delay.
+    public var max: Duration
+    /// The share of each delay that is random, from 0 (none, the default) to 1. With 0.5 a
+    /// delay of 800 ms becomes a random delay between 400 ms and 800 ms.
+    public var jitter: Double
+
+    /// Makes a backoff.
+    /// - Parameters:
+    ///   - initial: The first delay; 100 ms unless given.
+    ///   - multiplier: The growth factor; 2 unless given. Values below 1 are treated as 1.
+    ///   - max: The longest delay; 10 s unless given.
+    ///   - jitter: The random share of each delay, clamped to 0...1; 0 unless given.
+    public init(
+        initial: Duration = .milliseconds(100),
+        multiplier: Double = 2,
+        max: Duration = .seconds(10),
+        jitter: Double = 0
+    ) {
+        self.initial = initial
+        self.multiplier = Swift.max(1, multiplier)
+        self.max = max
+        self.jitter = Swift.min(1, Swift.max(0, jitter))
+    }
+
+    /// The delay before attempt `attempt` (0 is the first retry), without jitter.
+    /// - Parameter attempt: The zero-based attempt number; negative values count as 0.
+    /// - Returns: `min(initial × multiplier^attempt, max)`.
+    public func delay(forAttempt attempt: Int) -> Duration {
+        let initialSeconds = Self.seconds(initial)
+        let maxSeconds = Self.seconds(max)
+        let grown = initialSeconds * pow(multiplier, Swift.max(0, attempt))
+        return grown.isFinite && grown < maxSeconds ? .seconds(grown) : max
+    }
+
+    /// The delay before attempt `attempt`, with ``jitter`` applied.
+    /// - Parameters:
+    ///   - attempt: The zero-based attempt number.
+    ///   - generator: The source of randomness.
+    /// - Returns: A delay between `(1 - jitter)` and 1 times ``delay(forAttempt:)``.
+    public func delay<Generator: RandomNumberGenerator>(forAttempt attempt: Int, using generator: inout Generator) -> Duration {
+        let full = delay(forAttempt: attempt)
+        guard jitter > 0 else { return full }
+        let factor = 1 - jitter * Double.random(in: 0...1, using: &generator)
+        return .seconds(Self.seconds(full) * factor)
+    }
+
+    /// Iterates the delays of attempts 0, 1, 2, … without end (and without jitter).
+    public struct Iterator: IteratorProtocol, Sendable {
+        let backoff: ExponentialBackoff
+        var attempt = 0
+
+        public mutating func next() -> Duration? {
+            defer { attempt += 1 }
+            return backoff.delay(forAttempt: attempt)
+        }
+    }
+
+    public func makeIterator() -> Iterator {
+        Iterator(backoff: self)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    private func pow(_ base: Double, _ exponent: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<Swift.min(exponent, 2048) {
+            result *= base
+            if !result.isFinite { break }
+        }
+        return result
+    }
+}

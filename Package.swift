@@ -1,0 +1,110 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One set of settings for every target, tests included (as valkey-swift does).
+var defaultSwiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+#if compiler(>=6.2)
+defaultSwiftSettings.append(.enableUpcomingFeature("NonisolatedNonsendingByDefault"))
+#endif
+
+let package = Package(
+    name: "swift-zcached",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ZCachedCore", targets: ["ZCachedCore"]),
+        .library(name: "ZCachedTransport", targets: ["ZCachedTransport"]),
+        .library(name: "ZCachedPool", targets: ["ZCachedPool"]),
+        .library(name: "ZCachedClient", targets: ["ZCachedClient"]),
+        .library(name: "ZCachedCodable", targets: ["ZCachedCodable"]),
+        .library(name: "ZCachedTesting", targets: ["ZCachedTesting"]),
+        .executable(name: "zcached-benchmark", targets: ["ZCachedBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "ZCachedCore",
+            path: "Modules/ZCachedCore",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .target(
+            name: "ZCachedTransport",
+            dependencies: [
+                "ZCachedCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Modules/ZCachedTransport",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .target(
+            name: "ZCachedPool",
+            dependencies: ["ZCachedCore", "ZCachedTransport"],
+            path: "Modules/ZCachedPool",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .target(
+            name: "ZCachedClient",
+            dependencies: [
+                "ZCachedCore",
+                "ZCachedTransport",
+                "ZCachedPool",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Modules/ZCachedClient",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .target(
+            name: "ZCachedCodable",
+            dependencies: ["ZCachedCore", "ZCachedClient"],
+            path: "Modules/ZCachedCodable",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .target(
+            name: "ZCachedTesting",
+            dependencies: [
+                "ZCachedCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Modules/ZCachedTesting",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .executableTarget(
+            name: "ZCachedBenchmark",
+            dependencies: ["ZCachedCore", "ZCachedTesting"],
+            path: "Benchmarks/zcached-benchmark",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "ZCachedCoreTests",
+            dependencies: ["ZCachedCore"],
+            path: "Tests/ZCachedCoreTests",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "ZCachedConformanceTests",
+            dependencies: ["ZCachedCore", "ZCachedTesting"],
+            path: "Tests/ZCachedConformanceTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "ZCachedTestingTests",
+            dependencies: ["ZCachedCore", "ZCachedTesting"],
+            path: "Tests/ZCachedTestingTests",
+            swiftSettings: defaultSwiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,29 @@
+import Testing
+import ZCachedCore
+
+@Suite struct ExponentialBackoffTests {
+    @Test func delaysGrowByTheMultiplierUpToTheMaximum() {
+        let backoff = ExponentialBackoff(initial: .milliseconds(100), multiplier: 2, max: .seconds(1))
+        #expect(Array(backoff.prefix(6)) == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1)])
+        #expect(backoff.delay(forAttempt: 10_000) == .seconds(1))
+        #expect(backoff.delay(forAttempt: -3) == .milliseconds(100))
+    }
+
+    @Test func jitterIsOffByDefaultAndStaysWithinItsShare() {
+        var generator = SystemRandomNumberGenerator()
+        let plain = ExponentialBackoff()
+        #expect(plain.delay(forAttempt: 2, using: &generator) == plain.delay(forAttempt: 2))
+        let jittered = ExponentialBackoff(initial: .seconds(1), multiplier: 1, max: .seconds(1), jitter: 0.5)
+        for _ in 0..<100 {
+            let delay = jittered.delay(forAttempt: 0, using: &generator)
+            #expect(delay >= .milliseconds(500) && delay <= .seconds(1))
+        }
+    }
+
+    @Test func outOfRangeParametersAreClamped() {
+        let backoff = ExponentialBackoff(initial: .milliseconds(10), multiplier: 0.1, max: .seconds(1), jitter: 7)
+        #expect(backoff.multiplier == 1)
+        #expect(backoff.jitter == 1)
+        #expect(backoff.delay(forAttempt: 5) == .milliseconds(10))
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+import ZCachedCore
+
+@Suite struct ReplyDecoderTests {
+    static func decodeAll(_ text: String, limits: ZCachedDecoderLimits = ZCachedDecoderLimits()) throws(ZCachedError) -> [ZCachedValue] {
+        var decoder = ZCachedReplyDecoder(limits: limits)
+        decoder.append(contentsOf: Array(text.utf8))
+        var replies: [ZCachedValue] = []
+        while let reply = try decoder.next() { replies.append(reply) }
+        return replies
+    }
+
+    static func violation(_ text: String, limits: ZCachedDecoderLimits = ZCachedDecoderLimits()) -> ZCachedError? {
+        do {
+            _ = try decodeAll(text, limits: limits)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func decodesEveryType() throws {
+        let replies = try Self.decodeAll(
+            "$5\r\nhello\r\n\u{03}+OK\r\n\u{03}:-42\r\n\u{03},2.5\r\n\u{03},-inf\r\n\u{03}#t\r\n\u{03}_\r\n\u{03}"
+                + "*2\r\n:1\r\n$1\r\n\r\r\n\u{03}%1\r\n$1\r\nk\r\n/1\r\n:3\r\n\u{03}~0\r\n\u{03}-ERR 'a' not found\r\n\u{03}"
+        )
+        #expect(
+            replies == [
+                "hello", .simpleString("OK"), -42, 2.5, .double(-.infinity), true, nil,
+                [1, .bulkString([0x0D])], ["k": .orderedSet([3])], .unorderedSet([]), .error("ERR 'a' not found"),
+            ]
+        )
+    }
+
+    @Test func bulkStringsAreReadByLengthSoTheyMayHoldLineBreaks() throws {
+        #expect(try Self.decodeAll("$4\r\na\r\nb\r\n\u{03}") == [.bulkString(Array("a\r\nb".utf8))])
+    }
+
+    @Test func integerExtremesAndLongDecimals() throws {
+        let plain = "0." + String(repeating: "0", count: 323) + "5"
+        let replies = try Self.decodeAll(":9223372036854775807\r\n\u{03}:-9223372036854775808\r\n\u{03},\(plain)\r\n\u{03},nan\r\n\u{03}")
+        #expect(replies == [.integer(.max), .integer(.min), .double(.leastNonzeroMagnitude), .double(.nan)])
+    }
+
+    @Test func anySplitOfTheStreamGivesTheSameReplies() throws {
+        let stream = Array("*3\r\n$3\r\nabc\r\n%1\r\n$1\r\nk\r\n,1.5\r\n#f\r\n\u{03}+PONG\r\n\u{03}:7\r\n\u{03}".utf8)
+        let whole = try Self.decodeAll(String(decoding: stream, as: UTF8.self))
+        #expect(whole.count == 3)
+        for chunkSize in 1...stream.count {
+            var decoder = ZCachedReplyDecoder()
+            var replies: [ZCachedValue] = []
+            var offset = 0
+            while offset < stream.count {
+                decoder.append(contentsOf: stream[offset..<min(offset + chunkSize, stream.count)])
+                offset += chunkSize
+                while let reply = try decoder.next() { replies.append(reply) }
+            }
+            #expect(replies == whole, "chunk size \(chunkSize)")
+            #expect(decoder.bufferedByteCount == 0)
+        }
+    }
+
+    @Test func aReplyWithoutItsTerminatorWaits() throws {
+        var decoder = ZCachedReplyDecoder()
+        decoder.append(contentsOf: Array("+OK\r\n".utf8))
+        #expect(try decoder.next() == nil)
+        decoder.append(contentsOf: [0x03])
+        #expect(try decoder.next() == .simpleString("OK"))
+    }
+
+    @Test func aTerminatorInsideABulkStringIsNotTakenAsTheEnd() throws {
+        var decoder = ZCachedReplyDecoder()
+        decoder.append(contentsOf: Array("$3\r\na\u{03}".utf8))
+        #expect(try decoder.next() == nil)
+        decoder.append(contentsOf: Array("b\r\n\u{03}".utf8))
+        #expect(try decoder.next() == .bulkString([0x61, 0x03, 0x62]))
+    }
+
+    static let malformed: [(String, String)] = [
+        ("+OK\r\nX", "expected the 0x03 terminator"),
+        ("+OK\r\n+OK\r\n\u{03}", "expected the 0x03 terminator"),
+        ("!x\r\n\u{03}", "unknown type prefix"),
+        ("10\r\nvvvvvvvvvv\r\n\u{03}", "unknown type prefix"),
+        ("$x\r\nabc\r\n\u{03}", "not a decimal integer"),
+        ("$-1\r\n\u{03}", "negative length"),
+        ("$1\r\nabc\r\n\u{03}", "declared length"),
+        (":1.5\r\n\u{03}", "not a decimal integer"),
+        (":9223372036854775808\r\n\u{03}", "out of range"),
+        (":99999999999999999999\r\n\u{03}", "not a 64-bit"),
+        (",abc\r\n\u{03}", "not a number"),
+        ("#x\r\n\u{03}", "neither"),
+        ("_x\r\n\u{03}", "null reply has content"),
+        ("+OK\n\u{03}", "bare line feed"),
+        ("*-1\r\n\u{03}", "negative count"),
+        ("%1\r\n:1\r\n:2\r\n\u{03}", "map key"),
+    ]
+
+    @Test(arguments: malformed)
+    func malformedRepliesAreProtocolViolations(text: String, reason: String) {
+        let error = Self.violation(text)
+        #expect(error?.code == .protocolViolation)
+        #expect(error?.message.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test func limitsBoundFrameSizeDepthAndElementCount() {
+        let small = ZCachedDecoderLimits(maximumFrameSize: 16, maximumDepth: 2, maximumElementCount: 3)
+        #expect(Self.violation("$100\r\n", limits: small)?.message.contains("maximum frame size") == true)
+        #expect(Self.violation("+" + String(repeating: "a", count: 40), limits: small)?.message.contains("maximum frame size") == true)
+        #expect(Self.violation("*1\r\n*1\r\n*1\r\n:1\r\n\u{03}", limits: small)?.message.contains("nests deeper") == true)
+        #expect(Self.violation("*4\r\n\u{03}", limits: small)?.message.contains("element limit") == true)
+    }
+
+    @Test func aHugeDeclaredCountDoesNotAllocateUpFront() throws {
+        // 16 Mi elements declared, a few bytes sent: must wait for more bytes, not reserve 16 Mi slots.
+        var decoder = ZCachedReplyDecoder()
+        decoder.append(contentsOf: Array("*16000000\r\n:1\r\n".utf8))
+        #expect(try decoder.next() == nil)
+    }
+}
