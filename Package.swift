@@ -41,6 +41,7 @@ let package = Package(
                 "ZCachedCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Modules/ZCachedTransport",
@@ -98,6 +99,18 @@ let package = Package(
             dependencies: ["ZCachedCore", "ZCachedTesting"],
             path: "Tests/ZCachedConformanceTests",
             resources: [.copy("Fixtures")],
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "ZCachedTransportTests",
+            dependencies: [
+                "ZCachedCore",
+                "ZCachedTransport",
+                "ZCachedTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/ZCachedTransportTests",
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(

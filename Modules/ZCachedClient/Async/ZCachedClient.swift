@@ -1,0 +1,154 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import ZCachedCore
+import ZCachedPool
+import ZCachedTransport
+
+/// The async zcached client: a pool of pipelined swift-nio connections, every command, typed
+/// getters, and swift-service-lifecycle integration.
+///
+/// ```swift
+/// let client = ZCachedClient(configuration: ZCachedConfiguration(host: "127.0.0.1", port: 7556))
+/// try await client.connect()
+/// try await client.set("greeting", "hello")
+/// let greeting = try await client.get("greeting", as: String.self)
+/// await client.close()
+/// ```
+///
+/// Or run it as a `Service` in a `ServiceGroup`: ``run()`` connects, serves until the group
+/// shuts down gracefully or the task is cancelled, then closes every connection.
+///
+/// Each call goes to the least-loaded connected connection of the pool. Every call throws
+/// ``ZCachedError``; wrap one in `Result(catching:)` to get a `Result` instead.
+public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
+    /// The client's options.
+    public let configuration: ZCachedConfiguration
+    /// The connections, for inspection and sizing.
+    public let pool: ZCachedPool<ZCachedNIOConnection>
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+
+    /// Makes a client; call ``connect()`` or ``run()`` before sending.
+    /// - Parameters:
+    ///   - configuration: Where the server is and how to talk to it.
+    ///   - eventLoopGroup: The event loops for the connections; NIO's shared group unless given.
+    ///   - logger: Where to log connection events; nothing is logged unless given.
+    public init(
+        configuration: ZCachedConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.configuration = configuration
+        self.pool = ZCachedPool()
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+    }
+
+    /// Makes a client on an existing pool (the Python client's `from_connection_pool`).
+    /// - Parameters:
+    ///   - pool: Connections opened elsewhere.
+    ///   - configuration: The options used when the pool grows or reconnects.
+    ///   - logger: Where to log; nothing is logged unless given.
+    public init(
+        pool: ZCachedPool<ZCachedNIOConnection>,
+        configuration: ZCachedConfiguration = ZCachedConfiguration(),
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.configuration = configuration
+        self.pool = pool
+        self.eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        self.logger = logger
+    }
+
+    /// Opens connections until the pool holds ``ZCachedConfiguration/poolSize`` of them.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when a connection cannot be opened; the
+    ///   connections opened so far stay in the pool.
+    public func connect() async throws(ZCachedError) {
+        try await extend(by: configuration.poolSize - pool.count)
+    }
+
+    /// Connects, serves until graceful shutdown or cancellation, then closes every connection.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when the pool cannot be filled.
+    public func run() async throws {
+        try await connect()
+        logger.info("zcached client running", metadata: ["zcached.pool_size": "\(pool.count)"])
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await Self.waitUntilCancelled()
+            } onCancel: {}
+        } onGracefulShutdown: {}
+        await close()
+    }
+
+    /// Closes every connection. Pending requests fail with ``ZCachedError/Code/connectionClosed``.
+    public func close() async {
+        await pool.close()
+        logger.info("zcached client closed")
+    }
+
+    /// The least-loaded connected connection of the pool.
+    /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when none is connected.
+    public func connection() throws(ZCachedError) -> ZCachedNIOConnection {
+        try pool.leastLoaded()
+    }
+
+    public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
+        try await connection().send(command)
+    }
+
+    /// Opens `count` more connections.
+    /// - Parameter count: How many connections to add.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened.
+    public func extend(by count: Int) async throws(ZCachedError) {
+        for _ in 0..<max(0, count) {
+            do {
+                let connection = try await ZCachedNIOConnection.connect(configuration: configuration.connection, eventLoopGroup: eventLoopGroup)
+                pool.add([connection])
+            } catch {
+                logger.error("zcached connect failed", metadata: ["zcached.error": "\(error)"])
+                throw error
+            }
+        }
+        logger.debug("zcached pool extended", metadata: ["zcached.pool_size": "\(pool.count)"])
+    }
+
+    /// Closes up to `count` connections, idle ones first.
+    /// - Parameters:
+    ///   - count: How many connections to remove.
+    ///   - force: Whether busy connections may go too; their requests fail with `connectionClosed`.
+    /// - Returns: How many connections were closed.
+    @discardableResult
+    public func reduce(by count: Int, force: Bool = false) async -> Int {
+        await pool.reduce(by: count, force: force)
+    }
+
+    /// Tries to reconnect every broken connection of the pool.
+    /// - Returns: How many connections reconnected.
+    @discardableResult
+    public func reconnectBroken() async -> Int {
+        var reconnected = 0
+        for connection in pool.broken {
+            do {
+                try await connection.reconnect()
+                reconnected += 1
+            } catch {
+                logger.warning("zcached reconnect failed", metadata: ["zcached.error": "\(error)"])
+            }
+        }
+        return reconnected
+    }
+
+    /// Removes and closes the broken connections.
+    /// - Returns: How many were removed.
+    @discardableResult
+    public func cleanUpBroken() async -> Int {
+        await pool.cleanUpBroken()
+    }
+
+    private static func waitUntilCancelled() async {
+        let stream = AsyncStream<Never> { _ in }
+        for await _ in stream {}
+    }
+}

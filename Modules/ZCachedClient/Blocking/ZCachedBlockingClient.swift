@@ -1,0 +1,97 @@
+import Logging
+import ZCachedCore
+import ZCachedPool
+import ZCachedTransport
+
+/// The blocking zcached client, for plain threads: a pool of POSIX socket connections and every
+/// command, each call blocking its thread until the reply arrives.
+///
+/// It is safe to share between threads: each call takes the least-loaded connection, and each
+/// connection serves one request at a time. Size the pool to the number of threads that call
+/// at once.
+///
+/// ```swift
+/// let client = try ZCachedBlockingClient(configuration: ZCachedConfiguration(poolSize: 8))
+/// try client.set("hits", 1)
+/// let hits = try client.get("hits", as: Int.self)
+/// client.close()
+/// ```
+public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
+    /// The client's options.
+    public let configuration: ZCachedConfiguration
+    /// The connections, for inspection and sizing.
+    public let pool: ZCachedPool<ZCachedPOSIXConnection>
+    private let logger: Logger
+
+    /// Opens ``ZCachedConfiguration/poolSize`` connections.
+    /// - Parameters:
+    ///   - configuration: Where the server is and how to talk to it.
+    ///   - logger: Where to log connection events; nothing is logged unless given.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when a connection cannot be opened.
+    public init(
+        configuration: ZCachedConfiguration,
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(ZCachedError) {
+        self.configuration = configuration
+        self.pool = ZCachedPool()
+        self.logger = logger
+        try extend(by: configuration.poolSize)
+    }
+
+    /// Makes a client on an existing pool (the Python client's `from_connection_pool`).
+    /// - Parameters:
+    ///   - pool: Connections opened elsewhere.
+    ///   - configuration: The options used when the pool grows.
+    ///   - logger: Where to log; nothing is logged unless given.
+    public init(
+        pool: ZCachedPool<ZCachedPOSIXConnection>,
+        configuration: ZCachedConfiguration = ZCachedConfiguration(),
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.configuration = configuration
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// The least-loaded connected connection of the pool.
+    /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when none is connected.
+    public func connection() throws(ZCachedError) -> ZCachedPOSIXConnection {
+        try pool.leastLoaded()
+    }
+
+    public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
+        try connection().send(command)
+    }
+
+    /// Opens `count` more connections.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened.
+    public func extend(by count: Int) throws(ZCachedError) {
+        for _ in 0..<max(0, count) {
+            do {
+                pool.add([try ZCachedPOSIXConnection(configuration: configuration.connection)])
+            } catch {
+                logger.error("zcached connect failed", metadata: ["zcached.error": "\(error)"])
+                throw error
+            }
+        }
+    }
+
+    /// Closes up to `count` connections, idle ones first (busy ones too when `force` is set).
+    /// - Returns: How many connections were closed.
+    @discardableResult
+    public func reduce(by count: Int, force: Bool = false) -> Int {
+        pool.reduce(by: count, force: force)
+    }
+
+    /// Removes and closes the broken connections.
+    /// - Returns: How many were removed.
+    @discardableResult
+    public func cleanUpBroken() -> Int {
+        pool.cleanUpBroken()
+    }
+
+    /// Closes every connection. Threads waiting on one fail with `connectionClosed`.
+    public func close() {
+        pool.close()
+    }
+}

@@ -1,0 +1,168 @@
+import Synchronization
+import ZCachedCore
+import ZCachedTransport
+
+/// A set of connections that hands out the least-loaded one.
+///
+/// The pool is generic over the transport: it works with ``ZCachedNIOConnection``,
+/// ``ZCachedPOSIXConnection`` or a test double, because it only reads what
+/// ``ZCachedConnectionStatus`` offers. Selection picks, among connected connections, one that
+/// is not locked with the fewest pending requests; when every connection is locked it picks the
+/// least-loaded connected one. Ties rotate, so equally idle connections share the load. No
+/// polling, no sleeping: selection is one pass over the connections under a lock.
+///
+/// The pool owns the connections it holds: the methods that remove connections return them, and
+/// the transport-specific extensions (`reduce(by:force:)`, `close()`) close them.
+public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
+    private let connections: Mutex<[Connection]>
+    private let rotation = Atomic<Int>(0)
+
+    /// Makes a pool holding `connections`.
+    /// - Parameter connections: The connections to start with.
+    public init(connections: [Connection] = []) {
+        self.connections = Mutex(connections)
+    }
+
+    /// The connections in the pool, in the order they were added.
+    public var all: [Connection] { connections.withLock { $0 } }
+
+    /// The number of connections in the pool, usable or not.
+    public var count: Int { connections.withLock { $0.count } }
+
+    /// The number of connected connections.
+    public var connectedCount: Int { connections.withLock { $0.count(where: \.isUsable) } }
+
+    /// The least-loaded usable connection.
+    /// - Returns: A connected connection with the fewest pending requests, preferring unlocked ones.
+    /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when no connection is connected.
+    public func leastLoaded() throws(ZCachedError) -> Connection {
+        let start = rotation.add(1, ordering: .relaxed).oldValue
+        let chosen = connections.withLock { connections -> Connection? in
+            guard !connections.isEmpty else { return nil }
+            var best: (connection: Connection, locked: Bool, pending: Int)?
+            for offset in 0..<connections.count {
+                let connection = connections[(start &+ offset) % connections.count]
+                guard connection.isUsable else { continue }
+                let locked = connection.isLocked
+                let pending = connection.pendingRequestCount
+                if let current = best, (current.locked ? 1 : 0, current.pending) <= (locked ? 1 : 0, pending) { continue }
+                best = (connection, locked, pending)
+                if !locked, pending == 0 { break }
+            }
+            return best?.connection
+        }
+        guard let chosen else {
+            throw ZCachedError(code: .noAvailableConnections, message: "none of the pool's \(count) connections is connected")
+        }
+        return chosen
+    }
+
+    /// Adds connections to the pool.
+    /// - Parameter newConnections: The connections to add.
+    public func add(_ newConnections: [Connection]) {
+        connections.withLock { $0.append(contentsOf: newConnections) }
+    }
+
+    /// Takes up to `count` connections out of the pool: broken and idle ones first, then, only
+    /// when `force` is set, ones with pending requests.
+    /// - Parameters:
+    ///   - count: How many connections to remove.
+    ///   - force: Whether connections with pending requests may be removed.
+    /// - Returns: The removed connections; the caller closes them.
+    public func remove(count: Int, force: Bool) -> [Connection] {
+        connections.withLock { connections in
+            let order = connections.indices.sorted { left, right in
+                Self.removalRank(connections[left]) < Self.removalRank(connections[right])
+            }
+            let chosen = order.filter { force || connections[$0].pendingRequestCount == 0 }.prefix(max(0, count))
+            let removed = chosen.map { connections[$0] }
+            let chosenSet = Set(chosen)
+            connections = connections.indices.filter { !chosenSet.contains($0) }.map { connections[$0] }
+            return removed
+        }
+    }
+
+    /// The connections that are broken (not reconnecting and not closed by their owner).
+    public var broken: [Connection] { connections.withLock { $0.filter { $0.state == .broken } } }
+
+    /// Takes every broken or closed connection out of the pool.
+    /// - Returns: The removed connections.
+    public func removeBroken() -> [Connection] {
+        connections.withLock { connections in
+            let removed = connections.filter { $0.state == .broken || $0.state == .closed }
+            connections.removeAll { $0.state == .broken || $0.state == .closed }
+            return removed
+        }
+    }
+
+    /// Takes every connection out of the pool.
+    /// - Returns: The removed connections.
+    public func removeAll() -> [Connection] {
+        connections.withLock { connections in
+            defer { connections.removeAll() }
+            return connections
+        }
+    }
+
+    /// Lower ranks are removed first: broken, then idle, then busy connections.
+    private static func removalRank(_ connection: Connection) -> (Int, Int) {
+        (connection.isUsable ? 1 : 0, connection.pendingRequestCount)
+    }
+}
+
+extension ZCachedPool where Connection: ZCachedAsyncConnection {
+    /// Removes up to `count` connections (see ``remove(count:force:)``) and closes them.
+    /// - Parameters:
+    ///   - count: How many connections to remove.
+    ///   - force: Whether connections with pending requests may be removed; their requests
+    ///     then fail with ``ZCachedError/Code/connectionClosed``.
+    /// - Returns: How many connections were removed.
+    @discardableResult
+    public func reduce(by count: Int, force: Bool = false) async -> Int {
+        let removed = remove(count: count, force: force)
+        for connection in removed { await connection.close() }
+        return removed.count
+    }
+
+    /// Removes the broken connections and closes them.
+    /// - Returns: How many were removed.
+    @discardableResult
+    public func cleanUpBroken() async -> Int {
+        let removed = removeBroken()
+        for connection in removed { await connection.close() }
+        return removed.count
+    }
+
+    /// Closes every connection and empties the pool.
+    public func close() async {
+        for connection in removeAll() { await connection.close() }
+    }
+}
+
+extension ZCachedPool where Connection: ZCachedBlockingConnection {
+    /// Removes up to `count` connections (see ``remove(count:force:)``) and closes them.
+    /// - Parameters:
+    ///   - count: How many connections to remove.
+    ///   - force: Whether connections with pending requests may be removed.
+    /// - Returns: How many connections were removed.
+    @discardableResult
+    public func reduce(by count: Int, force: Bool = false) -> Int {
+        let removed = remove(count: count, force: force)
+        for connection in removed { connection.close() }
+        return removed.count
+    }
+
+    /// Removes the broken connections and closes them.
+    /// - Returns: How many were removed.
+    @discardableResult
+    public func cleanUpBroken() -> Int {
+        let removed = removeBroken()
+        for connection in removed { connection.close() }
+        return removed.count
+    }
+
+    /// Closes every connection and empties the pool.
+    public func close() {
+        for connection in removeAll() { connection.close() }
+    }
+}

@@ -1,0 +1,100 @@
+import ZCachedCore
+
+/// Everything one connection needs: where to connect and how to behave.
+public struct ZCachedConnectionConfiguration: Sendable {
+    /// TLS settings. zcached's TLS server accepts TLS 1.3 only (PROTOCOL.md §5).
+    public struct TLS: Sendable {
+        /// PEM files of certificate authorities to trust, in addition to none: when empty the
+        /// system's trust roots are used.
+        public var trustRootPEMFiles: [String]
+        /// The host name to check the server's certificate against and send as SNI; the
+        /// connection's host when `nil`.
+        public var serverHostname: String?
+        /// Whether to verify the server's certificate; keep this on outside tests.
+        public var verifiesCertificate: Bool
+
+        /// Makes TLS settings.
+        /// - Parameters:
+        ///   - trustRootPEMFiles: CA files to trust; the system's roots when empty.
+        ///   - serverHostname: The name to verify; the host when `nil`.
+        ///   - verifiesCertificate: Whether to verify the certificate; `true` unless given.
+        public init(trustRootPEMFiles: [String] = [], serverHostname: String? = nil, verifiesCertificate: Bool = true) {
+            self.trustRootPEMFiles = trustRootPEMFiles
+            self.serverHostname = serverHostname
+            self.verifiesCertificate = verifiesCertificate
+        }
+    }
+
+    /// The server's host name or address.
+    public var host: String
+    /// The server's port; zcached listens on 7556 by default.
+    public var port: Int
+    /// TLS settings, or `nil` for plain TCP.
+    public var tls: TLS?
+    /// The longest a connect (TCP and TLS handshake) may take.
+    public var connectTimeout: Duration
+    /// The longest a request may wait for its reply (the seed's `timeout_limit`). When it passes
+    /// the connection is closed, because its reply stream can no longer be trusted.
+    public var requestTimeout: Duration
+    /// Whether to reconnect when the link breaks.
+    public var reconnect: Bool
+    /// How many connect attempts to make, first connect and each reconnect alike.
+    public var connectionAttempts: Int
+    /// The delays between connect attempts.
+    public var backoff: ExponentialBackoff
+    /// The socket's receive buffer size hint in bytes (the seed's `buffer_size`), or `nil` to
+    /// keep the system's default.
+    public var bufferSize: Int?
+    /// The most bytes of whole request frames that may be written and unanswered at once.
+    ///
+    /// The server corrupts its reply stream when more than 4096 bytes are in flight on one
+    /// connection (PROTOCOL.md §1.1), so keep this at or below 4096. A single frame larger than
+    /// the window is sent alone.
+    public var inFlightWindow: Int
+    /// The limits requests are checked against before sending.
+    public var requestLimits: ZCachedRequestLimits
+    /// The limits replies are checked against.
+    public var replyLimits: ZCachedDecoderLimits
+
+    /// Makes a configuration with production defaults.
+    /// - Parameters:
+    ///   - host: The server's host; `127.0.0.1` unless given.
+    ///   - port: The server's port; 7556 unless given.
+    ///   - tls: TLS settings; plain TCP unless given.
+    ///   - connectTimeout: 5 s unless given.
+    ///   - requestTimeout: 5 s unless given.
+    ///   - reconnect: `true` unless given.
+    ///   - connectionAttempts: 3 unless given.
+    ///   - backoff: 100 ms doubling up to 5 s unless given.
+    ///   - bufferSize: The system's default unless given.
+    ///   - inFlightWindow: 4096 bytes unless given.
+    ///   - requestLimits: The server's defaults unless given.
+    ///   - replyLimits: 64 MiB replies, depth 100 unless given.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 7556,
+        tls: TLS? = nil,
+        connectTimeout: Duration = .seconds(5),
+        requestTimeout: Duration = .seconds(5),
+        reconnect: Bool = true,
+        connectionAttempts: Int = 3,
+        backoff: ExponentialBackoff = ExponentialBackoff(initial: .milliseconds(100), multiplier: 2, max: .seconds(5)),
+        bufferSize: Int? = nil,
+        inFlightWindow: Int = 4096,
+        requestLimits: ZCachedRequestLimits = ZCachedRequestLimits(),
+        replyLimits: ZCachedDecoderLimits = ZCachedDecoderLimits()
+    ) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.reconnect = reconnect
+        self.connectionAttempts = max(1, connectionAttempts)
+        self.backoff = backoff
+        self.bufferSize = bufferSize
+        self.inFlightWindow = inFlightWindow
+        self.requestLimits = requestLimits
+        self.replyLimits = replyLimits
+    }
+}

@@ -1,0 +1,72 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ZCachedCore
+
+/// Opens one channel to the server: TCP with TCP_NODELAY, optional TLS 1.3, and the zcached
+/// handler, ready to take requests.
+enum ZCachedChannelFactory {
+    static func makeChannel(
+        configuration: ZCachedConnectionConfiguration,
+        group: any EventLoopGroup
+    ) async throws(ZCachedError) -> (any Channel, NIOLoopBound<ZCachedChannelHandler>) {
+        let target = "\(configuration.host):\(configuration.port)"
+        do {
+            let sslContext = try configuration.tls.map(makeSSLContext)
+            var bootstrap = ClientBootstrap(group: group)
+                .connectTimeout(TimeAmount(configuration.connectTimeout))
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            if let bufferSize = configuration.bufferSize {
+                bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(bufferSize))
+            }
+            let channel = try await bootstrap.channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext, let tls = configuration.tls {
+                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: tls.serverHostname ?? configuration.host)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    let ready = channel.eventLoop.makePromise(of: Void.self)
+                    try channel.pipeline.syncOperations.addHandler(ZCachedChannelHandler(configuration: configuration, readyPromise: ready), name: handlerName)
+                }
+            }.connect(host: configuration.host, port: configuration.port).get()
+            let handler = try await channel.eventLoop.submit {
+                let handler = try channel.pipeline.syncOperations.handler(type: ZCachedChannelHandler.self)
+                return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            }.get()
+            try await waitUntilReady(channel: channel, handler: handler, timeout: configuration.connectTimeout)
+            return (channel, handler)
+        } catch let error as ZCachedError {
+            throw ZCachedError(code: .connectFailed, message: "could not connect to \(target): \(error.message)")
+        } catch {
+            throw ZCachedError(code: .connectFailed, message: "could not connect to \(target): \(error)")
+        }
+    }
+
+    private static let handlerName = "ZCachedChannelHandler"
+
+    /// Waits for the TLS handshake (or plain activation), closing the channel on timeout.
+    private static func waitUntilReady(channel: any Channel, handler: NIOLoopBound<ZCachedChannelHandler>, timeout: Duration) async throws {
+        let ready = try await channel.eventLoop.submit { handler.value.ready }.get()
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        do {
+            try await ready.get()
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    private static func makeSSLContext(_ tls: ZCachedConnectionConfiguration.TLS) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv13
+        if !tls.trustRootPEMFiles.isEmpty {
+            configuration.trustRoots = .file(tls.trustRootPEMFiles[0])
+            configuration.additionalTrustRoots = tls.trustRootPEMFiles.dropFirst().map { .file($0) }
+        }
+        if !tls.verifiesCertificate { configuration.certificateVerification = .none }
+        return try NIOSSLContext(configuration: configuration)
+    }
+}

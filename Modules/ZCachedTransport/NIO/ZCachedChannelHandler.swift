@@ -1,0 +1,202 @@
+import NIOCore
+import NIOTLS
+import ZCachedCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The channel handler of a pipelined zcached connection. It lives on the channel's event loop:
+/// it writes request frames inside the server-safe window, decodes replies, hands each to the
+/// request it answers, enforces per-request deadlines, and closes the channel when the reply
+/// stream can no longer be trusted.
+final class ZCachedChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    typealias ReplyContinuation = CheckedContinuation<Result<ZCachedValue, ZCachedError>, Never>
+
+    private var pipeline: ZCachedRequestPipeline<ReplyContinuation, NIODeadline>
+    private var decoder: ZCachedReplyDecoder
+    private var context: ChannelHandlerContext?
+    private var deadlineTimer: Scheduled<Void>?
+    /// Why the channel is closing, once known; every request still pending fails with it.
+    private var closeError: ZCachedError?
+    private let requestTimeout: TimeAmount
+    private let rearmsQuickAck: Bool
+    private let readyPromise: EventLoopPromise<Void>
+    private let waitsForTLSHandshake: Bool
+    private let linkBrokenError: ZCachedError
+
+    /// Makes a handler.
+    /// - Parameters:
+    ///   - configuration: The connection's settings (window, timeouts, limits, reconnect).
+    ///   - readyPromise: Succeeded when the connection can take requests (after the TLS
+    ///     handshake when TLS is on), failed if the channel closes first.
+    init(configuration: ZCachedConnectionConfiguration, readyPromise: EventLoopPromise<Void>) {
+        self.pipeline = ZCachedRequestPipeline(window: configuration.inFlightWindow)
+        self.decoder = ZCachedReplyDecoder(limits: configuration.replyLimits)
+        self.requestTimeout = TimeAmount(configuration.requestTimeout)
+        self.readyPromise = readyPromise
+        self.waitsForTLSHandshake = configuration.tls != nil
+        self.linkBrokenError =
+            configuration.reconnect
+            ? ZCachedError(code: .connectionReestablished, message: "the connection broke while the request was in flight and is reconnecting; the request may or may not have run")
+            : ZCachedError(code: .connectionClosed, message: "the connection closed while the request was in flight; the request may or may not have run")
+        #if os(Linux)
+        self.rearmsQuickAck = true
+        #else
+        self.rearmsQuickAck = false
+        #endif
+    }
+
+    /// The most bytes that were ever in flight at once on this channel.
+    var peakBytesInFlight: Int { pipeline.peakBytesInFlight }
+
+    /// Completes when the connection can take requests: at once for plain TCP, after the
+    /// handshake for TLS; fails if the channel closes first.
+    var ready: EventLoopFuture<Void> { readyPromise.futureResult }
+
+    // MARK: Requests from callers (always called on the event loop)
+
+    /// Queues a request and writes it as soon as the window allows.
+    func enqueue(id: UInt64, frame: [UInt8], continuation: ReplyContinuation) {
+        if let closeError {
+            continuation.resume(returning: .failure(closeError))
+            return
+        }
+        pipeline.enqueue(.init(id: id, frame: frame, deadline: .now() + requestTimeout, continuation: continuation))
+        writeFramesThatFit()
+    }
+
+    /// Withdraws a cancelled caller.
+    func cancel(id: UInt64) {
+        pipeline.cancel(id: id)?.resume(returning: .failure(ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")))
+    }
+
+    /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.
+    func closeByOwner() {
+        close(with: ZCachedError(code: .connectionClosed, message: "the connection was closed by its owner"))
+    }
+
+    // MARK: ChannelHandler
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { channelBecameActive(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        channelBecameActive(context: context)
+        context.fireChannelActive()
+    }
+
+    private func channelBecameActive(context: ChannelHandlerContext) {
+        if !waitsForTLSHandshake { readyPromise.succeed() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event { readyPromise.succeed() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { decoder.append($0) }
+        do throws(ZCachedError) {
+            while let reply = try decoder.next() {
+                switch pipeline.replyReceived() {
+                case .deliver(let continuation): continuation.resume(returning: .success(reply))
+                case .discard: break
+                case .unsolicited: throw ZCachedError.protocolViolation("the server sent a reply no request was waiting for")
+                }
+            }
+        } catch {
+            failHeadAndClose(with: error)
+            return
+        }
+        writeFramesThatFit()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // The server writes long replies in 4 KiB chunks without TCP_NODELAY; with delayed ACKs
+        // each chunk stalls ~40 ms (PROTOCOL.md §4.7). Linux clears QUICKACK after use: re-arm it.
+        if rearmsQuickAck, let options = context.channel.syncOptions {
+            try? options.setOption(.tcpOption(.init(rawValue: CInt(TCP_QUICKACK))), value: 1)
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let error = closeError ?? linkBrokenError
+        closeError = error
+        readyPromise.fail(error)
+        failAll(with: error)
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close(with: error as? ZCachedError ?? linkBrokenError)
+    }
+
+    // MARK: Internals
+
+    private func writeFramesThatFit() {
+        guard let context else { return }
+        var wrote = false
+        while let frame = pipeline.nextFrameToWrite() {
+            var buffer = context.channel.allocator.buffer(capacity: frame.count)
+            buffer.writeBytes(frame)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            wrote = true
+        }
+        if wrote {
+            context.flush()
+            armDeadlineTimer()
+        }
+    }
+
+    private func armDeadlineTimer() {
+        guard deadlineTimer == nil, let context, let deadline = pipeline.earliestDeadline else { return }
+        deadlineTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [self] in
+            deadlineTimer = nil
+            checkDeadlines()
+        }
+    }
+
+    private func checkDeadlines() {
+        guard let (expired, others) = pipeline.removeAllIfExpired(now: .now()) else {
+            armDeadlineTimer()
+            return
+        }
+        let timeout = ZCachedError(code: .timeout, message: "no reply within \(requestTimeout.nanoseconds / 1_000_000) ms; the connection was closed because its replies can no longer be matched")
+        expired?.resume(returning: .failure(timeout))
+        let closed = ZCachedError(code: .connectionClosed, message: "another request on this connection timed out, so the connection was closed; the request may or may not have run")
+        for continuation in others { continuation.resume(returning: .failure(closed)) }
+        close(with: closed)
+    }
+
+    private func failHeadAndClose(with error: ZCachedError) {
+        if case .deliver(let head) = pipeline.replyReceived() { head.resume(returning: .failure(error)) }
+        close(with: ZCachedError(code: .connectionClosed, message: "the connection was closed after a protocol violation; the request may or may not have run"))
+    }
+
+    private func close(with error: ZCachedError) {
+        guard closeError == nil else { return }
+        closeError = error
+        failAll(with: error)
+        context?.close(promise: nil)
+    }
+
+    private func failAll(with error: ZCachedError) {
+        for continuation in pipeline.removeAll() { continuation.resume(returning: .failure(error)) }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

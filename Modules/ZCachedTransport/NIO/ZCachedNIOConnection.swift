@@ -1,0 +1,209 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import ZCachedCore
+
+/// A pipelined zcached connection on swift-nio, shared by any number of concurrent tasks.
+///
+/// Requests from all callers are written back to back and their replies matched in order, while
+/// at most ``ZCachedConnectionConfiguration/inFlightWindow`` bytes are in flight (the server
+/// corrupts replies past 4096 bytes). Every request has a deadline; when it passes, the
+/// connection is closed, the late caller gets ``ZCachedError/Code/timeout`` and every other
+/// pending caller ``ZCachedError/Code/connectionClosed``, so no reply can reach the wrong caller.
+///
+/// When the link breaks and ``ZCachedConnectionConfiguration/reconnect`` is on, the connection
+/// reconnects with its backoff. Requests that were in flight fail with
+/// ``ZCachedError/Code/connectionReestablished``; they are never retried, since SET, MSET,
+/// RENAME and COPY are not idempotent.
+public final class ZCachedNIOConnection: ZCachedAsyncConnection {
+    private enum Link {
+        case connecting
+        case active(any Channel, NIOLoopBound<ZCachedChannelHandler>)
+        case reconnecting
+        case broken
+        case closed
+    }
+
+    /// The connection's settings.
+    public let configuration: ZCachedConnectionConfiguration
+    private let eventLoopGroup: any EventLoopGroup
+    private let link = Mutex<Link>(.connecting)
+    private let pending = Atomic<Int>(0)
+    private let nextRequestID = Atomic<UInt64>(0)
+    private let reconnectTask = Mutex<Task<Void, Never>?>(nil)
+
+    private init(configuration: ZCachedConnectionConfiguration, eventLoopGroup: any EventLoopGroup) {
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    /// Opens a connection, trying up to ``ZCachedConnectionConfiguration/connectionAttempts``
+    /// times with the configured backoff.
+    /// - Parameters:
+    ///   - configuration: Where to connect and how to behave.
+    ///   - eventLoopGroup: The event loops to run on; NIO's shared group unless given.
+    /// - Returns: A connected connection.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails.
+    public static func connect(
+        configuration: ZCachedConnectionConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(ZCachedError) -> ZCachedNIOConnection {
+        let connection = ZCachedNIOConnection(configuration: configuration, eventLoopGroup: eventLoopGroup)
+        try await connection.establish()
+        return connection
+    }
+
+    // MARK: ZCachedConnectionStatus
+
+    public var pendingRequestCount: Int { pending.load(ordering: .relaxed) }
+
+    public var state: ZCachedConnectionState {
+        link.withLock { link in
+            switch link {
+            case .connecting: .connecting
+            case .active: .connected
+            case .reconnecting: .reconnecting
+            case .broken: .broken
+            case .closed: .closed
+            }
+        }
+    }
+
+    /// Whether requests are queueing behind a full in-flight window. An approximation from the
+    /// pending count: a request of average size fits while fewer than a handful are pending.
+    public var isLocked: Bool { pendingRequestCount >= Self.lockedPendingCount }
+    private static let lockedPendingCount = 64
+
+    // MARK: Sending
+
+    public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
+        var encoder = ZCachedRequestEncoder(limits: configuration.requestLimits)
+        try encoder.encode(command)
+        let reply = try await send(frame: encoder.bytes)
+        return try command.response(from: reply)
+    }
+
+    /// Sends one encoded, validated frame and waits for its reply.
+    private func send(frame: [UInt8]) async throws(ZCachedError) -> ZCachedValue {
+        guard !Task.isCancelled else {
+            throw ZCachedError(code: .cancelled, message: "the task was cancelled before the request was sent")
+        }
+        let (channel, handler) = try activeChannel()
+        pending.add(1, ordering: .relaxed)
+        defer { pending.subtract(1, ordering: .relaxed) }
+        let id = nextRequestID.add(1, ordering: .relaxed).newValue
+        let eventLoop = channel.eventLoop
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                eventLoop.execute { handler.value.enqueue(id: id, frame: frame, continuation: continuation) }
+            }
+        } onCancel: {
+            eventLoop.execute { handler.value.cancel(id: id) }
+        }
+        return try result.get()
+    }
+
+    private func activeChannel() throws(ZCachedError) -> (any Channel, NIOLoopBound<ZCachedChannelHandler>) {
+        let current = link.withLock { $0 }
+        switch current {
+        case .active(let channel, let handler):
+            return (channel, handler)
+        case .connecting, .reconnecting:
+            throw ZCachedError(code: .connectionClosed, message: "the connection is reconnecting")
+        case .broken:
+            throw ZCachedError(code: .connectionClosed, message: "the connection is broken and not reconnecting")
+        case .closed:
+            throw ZCachedError(code: .connectionClosed, message: "the connection is closed")
+        }
+    }
+
+    // MARK: Life cycle
+
+    public func close() async {
+        let previous = link.withLock { link in
+            defer { link = .closed }
+            return link
+        }
+        reconnectTask.withLock { $0?.cancel() }
+        guard case .active(let channel, let handler) = previous else { return }
+        channel.eventLoop.execute { handler.value.closeByOwner() }
+        try? await channel.closeFuture.get()
+    }
+
+    /// Reconnects a broken connection now, with the configured attempts and backoff.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails;
+    ///   ``ZCachedError/Code/connectionClosed`` when the connection was closed by its owner.
+    public func reconnect() async throws(ZCachedError) {
+        let mayReconnect = link.withLock { link in
+            switch link {
+            case .broken:
+                link = .reconnecting
+                return true
+            default:
+                return false
+            }
+        }
+        guard mayReconnect else {
+            if state == .closed { throw ZCachedError(code: .connectionClosed, message: "the connection is closed") }
+            return
+        }
+        try await establish()
+    }
+
+    /// The most bytes that were ever in flight at once on the current channel.
+    public var peakBytesInFlight: Int {
+        get async {
+            guard case .active(let channel, let handler) = link.withLock({ $0 }) else { return 0 }
+            return (try? await channel.eventLoop.submit { handler.value.peakBytesInFlight }.get()) ?? 0
+        }
+    }
+
+    private func establish() async throws(ZCachedError) {
+        var lastError = ZCachedError(code: .connectFailed, message: "no connect attempt was made")
+        for attempt in 0..<configuration.connectionAttempts {
+            if attempt > 0 {
+                do {
+                    try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1))
+                } catch {
+                    break
+                }
+            }
+            do throws(ZCachedError) {
+                let (channel, handler) = try await ZCachedChannelFactory.makeChannel(configuration: configuration, group: eventLoopGroup)
+                let installed = link.withLock { link in
+                    if case .closed = link { return false }
+                    link = .active(channel, handler)
+                    return true
+                }
+                guard installed else {
+                    channel.close(promise: nil)
+                    throw ZCachedError(code: .connectionClosed, message: "the connection was closed while connecting")
+                }
+                channel.closeFuture.whenComplete { [weak self] _ in self?.linkClosed(channel) }
+                return
+            } catch {
+                lastError = error
+                if error.code == .connectionClosed { throw error }
+            }
+        }
+        link.withLock { link in
+            if case .closed = link { return }
+            link = .broken
+        }
+        throw lastError
+    }
+
+    /// Called when a channel closes: reconnect when configured to, unless the owner closed it.
+    private func linkClosed(_ channel: any Channel) {
+        let shouldReconnect = link.withLock { link in
+            guard case .active(let current, _) = link, current === channel else { return false }
+            link = configuration.reconnect ? .reconnecting : .broken
+            return configuration.reconnect
+        }
+        guard shouldReconnect else { return }
+        reconnectTask.withLock { task in
+            task = Task { try? await self.establish() }
+        }
+    }
+}

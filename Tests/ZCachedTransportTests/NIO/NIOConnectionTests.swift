@@ -1,0 +1,190 @@
+import Testing
+import ZCachedCore
+import ZCachedTesting
+import ZCachedTransport
+
+@Suite struct NIOConnectionTests {
+    typealias K = ZCachedKeyCommands
+    typealias S = ZCachedServerCommands
+
+    static func configuration(_ endpoint: ZCachedTestEndpoint, requestTimeout: Duration = .seconds(5), reconnect: Bool = true) -> ZCachedConnectionConfiguration {
+        ZCachedConnectionConfiguration(
+            host: endpoint.host,
+            port: endpoint.port,
+            connectTimeout: .seconds(2),
+            requestTimeout: requestTimeout,
+            reconnect: reconnect,
+            connectionAttempts: 5,
+            backoff: ExponentialBackoff(initial: .milliseconds(20), multiplier: 2, max: .milliseconds(200))
+        )
+    }
+
+    static func withConnection(
+        requestTimeout: Duration = .seconds(5),
+        reconnect: Bool = true,
+        _ body: (ZCachedNIOConnection, ZCachedTestEndpoint) async throws -> Void
+    ) async throws {
+        let endpoint = try await ZCachedTestEndpoint.start()
+        let connection = try await ZCachedNIOConnection.connect(configuration: configuration(endpoint, requestTimeout: requestTimeout, reconnect: reconnect))
+        do {
+            try await body(connection, endpoint)
+        } catch {
+            await connection.close()
+            await endpoint.shutdown()
+            throw error
+        }
+        await connection.close()
+        await endpoint.shutdown()
+    }
+
+    @Test func roundTripsEveryValueType() async throws {
+        try await Self.withConnection { connection, _ in
+            let key = "nio-roundtrip-\(UInt64.random(in: 0...UInt64.max))"
+            let value: ZCachedValue = ["s", .simpleString("t"), 1, 2.5, .double(.nan), true, nil, .orderedSet([1]), .unorderedSet([]), ["k": [1]]]
+            try await connection.send(K.Set(key, value))
+            #expect(try await connection.send(K.Get(key)) == value)
+            #expect(try await connection.send(K.Get(key + "-missing")) == nil)
+            #expect(try await connection.send(K.Delete(key)) == true)
+            try await connection.send(S.Ping())
+        }
+    }
+
+    @Test func concurrentCallersEachGetTheirOwnReply() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let prefix = "nio-concurrent-\(UInt64.random(in: 0...UInt64.max))"
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<500 {
+                    group.addTask {
+                        let key = "\(prefix)-\(task)"
+                        let value = ZCachedValue.bulkString("value-\(task)-\(String(repeating: "x", count: task % 97))")
+                        try await connection.send(K.Set(key, value))
+                        let read = try await connection.send(K.Get(key))
+                        #expect(read == value)
+                        #expect(try await connection.send(S.Echo(key)) == key)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(connection.pendingRequestCount == 0)
+            if let server = endpoint.server {
+                #expect(server.statistics.maximumBytesInFlight <= 4096)
+                #expect(await connection.peakBytesInFlight <= 4096)
+                #expect(await connection.peakBytesInFlight > 100, "requests were pipelined")
+            }
+        }
+    }
+
+    @Test func refusedRequestsSendNothing() async throws {
+        try await Self.withConnection { connection, endpoint in
+            try await connection.send(S.Ping())
+            let before = endpoint.server?.statistics.requestsReceived
+            let error = await #expect(throws: ZCachedError.self) { try await connection.send(K.Set("k", "a\r\nb")) }
+            #expect(error?.code == .invalidArgument)
+            await #expect(throws: ZCachedError.self) { try await connection.send(ZCachedRawCommand("GET", [1])) }
+            try await connection.send(S.Ping())
+            if let before, let server = endpoint.server {
+                #expect(server.statistics.requestsReceived == before + 1)
+            }
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aLateReplyTimesOutClosesTheConnectionAndReconnects() async throws {
+        try await Self.withConnection(requestTimeout: .milliseconds(300)) { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.delayReply(.seconds(2)), on: .command("GET"))
+            async let other: Void = connection.send(S.Ping())
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = await #expect(throws: ZCachedError.self) { try await connection.send(K.Get("slow")) }
+            #expect(error?.code == .timeout)
+            #expect(clock.now - start < .seconds(2))
+            _ = try? await other
+            server.faults.removeAll()
+            try await Self.eventually { try await connection.send(S.Ping()) }
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aDroppedLinkFailsInFlightRequestsThenReconnects() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.closeConnection, on: .command("GET"))
+            let error = await #expect(throws: ZCachedError.self) { try await connection.send(K.Get("k")) }
+            #expect(error?.code == .connectionReestablished)
+            try await Self.eventually { try await connection.send(S.Ping()) }
+            #expect(connection.state == .connected)
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aCorruptTerminatorIsAProtocolViolation() async throws {
+        try await Self.withConnection(reconnect: false) { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.corruptTerminator, on: .command("DBSIZE"))
+            let error = await #expect(throws: ZCachedError.self) { try await connection.send(S.DBSize()) }
+            #expect(error?.code == .protocolViolation)
+            await #expect(throws: ZCachedError.self) { try await connection.send(S.Ping()) }
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func repliesSplitIntoSingleBytesStillDecode() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.splitReplyIntoSingleBytes, on: .everyRequest)
+            #expect(try await connection.send(S.Echo("hello split world")) == "hello split world")
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func cancellingAWaitingCallerLeavesTheConnectionUsable() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.delayReply(.milliseconds(300)), on: .command("ECHO"))
+            let task = Task { try await connection.send(S.Echo("cancel me")) }
+            try await Self.eventually { if connection.pendingRequestCount == 0 { throw ZCachedError(code: .timeout, message: "not sent yet") } }
+            task.cancel()
+            guard case .failure(let error as ZCachedError) = await task.result else {
+                Issue.record("a cancelled caller must get an error")
+                return
+            }
+            #expect(error.code == .cancelled)
+            // The cancelled request's late reply is consumed, not handed to the next caller.
+            #expect(try await connection.send(S.Echo("next")) == "next")
+        }
+    }
+
+    @Test func connectingToAClosedPortFailsWithConnectFailed() async throws {
+        let server = try await ZCachedTestServer.start()
+        let port = server.port
+        await server.shutdown()
+        var configuration = ZCachedConnectionConfiguration(host: "127.0.0.1", port: port, connectTimeout: .seconds(1), connectionAttempts: 2)
+        configuration.backoff = ExponentialBackoff(initial: .milliseconds(10))
+        let error = await #expect(throws: ZCachedError.self) { try await ZCachedNIOConnection.connect(configuration: configuration) }
+        #expect(error?.code == .connectFailed)
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func reconnectsAfterTheServerRestartsOnTheSamePort() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            try await connection.send(K.Set("survives", 1))
+            try await server.restart()
+            try await Self.eventually { try await connection.send(S.Ping()) }
+            #expect(try await connection.send(K.Get("survives")) == 1)
+        }
+    }
+
+    /// Retries `body` until it succeeds, for at most 5 seconds: waits on an outcome, not a time.
+    static func eventually(_ body: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try await body()
+            } catch where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+}
