@@ -84,7 +84,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ZCachedBenchmark",
-            dependencies: ["ZCachedCore", "ZCachedTesting"],
+            dependencies: ["ZCachedCore", "ZCachedClient", "ZCachedTesting"],
             path: "Benchmarks/zcached-benchmark",
             swiftSettings: defaultSwiftSettings
         ),
@@ -111,6 +111,20 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/ZCachedTransportTests",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "ZCachedClientTests",
+            dependencies: [
+                "ZCachedCore",
+                "ZCachedClient",
+                "ZCachedPool",
+                "ZCachedTransport",
+                "ZCachedTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/ZCachedClientTests",
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(

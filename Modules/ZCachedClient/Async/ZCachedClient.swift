@@ -74,11 +74,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     public func run() async throws {
         try await connect()
         logger.info("zcached client running", metadata: ["zcached.pool_size": "\(pool.count)"])
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                await Self.waitUntilCancelled()
-            } onCancel: {}
-        } onGracefulShutdown: {}
+        // Returns on graceful shutdown, throws CancellationError on cancellation: close either way.
+        try? await gracefulShutdown()
         await close()
     }
 
@@ -145,10 +142,5 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     @discardableResult
     public func cleanUpBroken() async -> Int {
         await pool.cleanUpBroken()
-    }
-
-    private static func waitUntilCancelled() async {
-        let stream = AsyncStream<Never> { _ in }
-        for await _ in stream {}
     }
 }

@@ -1,0 +1,100 @@
+import ZCachedClient
+import ZCachedCore
+import ZCachedTesting
+
+/// A smoke benchmark: the same SET+GET workload through a raw socket loop and through the SDK,
+/// in one run, reported as ratios to the raw baseline. With no `--host` it starts the embedded
+/// server in-process.
+///
+/// Usage: zcached-benchmark [--host 127.0.0.1 --port 7556] [--requests 20000]
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+}
+let requests = option("--requests").flatMap(Int.init) ?? 20_000
+var server: ZCachedTestServer?
+let host: String
+let port: Int
+if let givenHost = option("--host") {
+    host = givenHost
+    port = option("--port").flatMap(Int.init) ?? 7556
+} else {
+    let embedded = try await ZCachedTestServer.start()
+    server = embedded
+    host = embedded.host
+    port = embedded.port
+}
+
+let key = "bench:key"
+let value = ZCachedValue.bulkString([UInt8](repeating: UInt8(ascii: "v"), count: 32))
+var encoder = ZCachedRequestEncoder()
+try encoder.encode(ZCachedKeyCommands.Set(key, value))
+let setFrame = encoder.bytes
+encoder.reset()
+try encoder.encode(ZCachedKeyCommands.Get(key))
+let getFrame = encoder.bytes
+let setGetFrames = setFrame + getFrame
+
+let clock = ContinuousClock()
+func measure(_ name: String, operations: Int, _ body: () async throws -> Void) async throws -> Double {
+    let elapsed = try await clock.measure { try await body() }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let rate = Double(operations) / seconds
+    print("  " + name + String(repeating: " ", count: max(1, 48 - name.count)) + "\(Int(rate)) ops/s")
+    return rate
+}
+
+print("zcached-benchmark: \(requests) requests per workload against \(server == nil ? "" : "embedded server ")\(host):\(port)")
+
+// Strict request/response on one connection.
+let raw = try RawSocketLoad(host: host, port: port)
+let rawStrict = try await measure("raw socket, strict, 1 connection", operations: requests) {
+    for _ in 0..<(requests / 2) {
+        try raw.roundTrip(setFrame, replies: 1)
+        try raw.roundTrip(getFrame, replies: 1)
+    }
+}
+let blocking = try ZCachedBlockingClient(configuration: ZCachedConfiguration(host: host, port: port, poolSize: 1))
+let blockingStrict = try await measure("blocking client, strict, 1 connection", operations: requests) {
+    for _ in 0..<(requests / 2) {
+        try blocking.set(key, value)
+        _ = try blocking.get(key)
+    }
+}
+blocking.close()
+let client = ZCachedClient(configuration: ZCachedConfiguration(host: host, port: port, poolSize: 1))
+try await client.connect()
+let asyncStrict = try await measure("async client, strict, 1 connection", operations: requests) {
+    for _ in 0..<(requests / 2) {
+        try await client.set(key, value)
+        _ = try await client.get(key)
+    }
+}
+
+// Sixteen requests in flight on one connection, inside the 4096-byte window.
+let depth = 16
+let pipelinedFrames = Array([[UInt8]](repeating: setGetFrames, count: depth / 2).joined())
+let rawPipelined = try await measure("raw socket, \(depth) in flight, 1 connection", operations: requests) {
+    for _ in 0..<(requests / depth) { try raw.roundTrip(pipelinedFrames, replies: depth) }
+}
+let asyncPipelined = try await measure("async client, \(depth) concurrent callers, 1 conn", operations: requests) {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<(depth / 2) {
+            group.addTask {
+                for _ in 0..<(requests / depth) {
+                    try await client.set(key, value)
+                    _ = try await client.get(key)
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+await client.close()
+await server?.shutdown()
+
+func ratio(_ sdk: Double, _ baseline: Double) -> String {
+    String(Double(Int(sdk / baseline * 100)) / 100) + "x"
+}
+print("ratios to the raw baseline measured in this run:")
+print("  blocking strict \(ratio(blockingStrict, rawStrict)), async strict \(ratio(asyncStrict, rawStrict)), async \(depth) callers \(ratio(asyncPipelined, rawPipelined))")

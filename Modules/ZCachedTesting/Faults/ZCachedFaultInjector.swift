@@ -1,0 +1,75 @@
+import Synchronization
+
+/// The embedded server's fault hooks: arm faults for chosen requests, or refuse new connections.
+///
+/// Every member may be called from any thread; the state sits behind a lock. When nothing is
+/// armed, the server's hot path only reads one atomic flag.
+public final class ZCachedFaultInjector: Sendable {
+    private struct Armed {
+        var trigger: ZCachedFaultTrigger
+        var fault: ZCachedFault
+    }
+
+    private let armed = Mutex<[Armed]>([])
+    private let hasArmedFaults = Atomic<Bool>(false)
+    private let refuses = Atomic<Bool>(false)
+
+    init() {}
+
+    /// Arms `fault` for the requests `trigger` selects.
+    ///
+    /// Several faults may match one request; their effects add up (a delayed, split reply).
+    /// - Parameters:
+    ///   - fault: What to do to the request's reply or connection.
+    ///   - trigger: Which requests it applies to.
+    public func inject(_ fault: ZCachedFault, on trigger: ZCachedFaultTrigger) {
+        armed.withLock { armed in
+            armed.append(Armed(trigger: trigger, fault: fault))
+            hasArmedFaults.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Whether the server accepts each new connection and closes it at once, sending no bytes,
+    /// as the real server does when it is full (`max_clients`) or the client is not whitelisted.
+    public var refusesConnections: Bool {
+        get { refuses.load(ordering: .acquiring) }
+        set { refuses.store(newValue, ordering: .releasing) }
+    }
+
+    /// Disarms every fault and accepts connections again.
+    public func removeAll() {
+        armed.withLock { armed in
+            armed.removeAll()
+            hasArmedFaults.store(false, ordering: .releasing)
+        }
+        refusesConnections = false
+    }
+
+    /// The plan for request `number` (server-wide, 1-based) whose command name is `command`
+    /// (`nil` when the request has no readable name). One-shot triggers that match are used up.
+    func plan(forRequest number: Int, command: [UInt8]?) -> FaultPlan {
+        guard hasArmedFaults.load(ordering: .acquiring) else { return .none }
+        return armed.withLock { armed in
+            var plan = FaultPlan.none
+            armed.removeAll { entry in
+                guard Self.trigger(entry.trigger, matchesRequest: number, command: command) else { return false }
+                plan.add(entry.fault)
+                return entry.trigger.firesOnce
+            }
+            if armed.isEmpty { hasArmedFaults.store(false, ordering: .releasing) }
+            return plan
+        }
+    }
+
+    private static func trigger(_ trigger: ZCachedFaultTrigger, matchesRequest number: Int, command: [UInt8]?) -> Bool {
+        switch trigger {
+        case .nextRequest, .everyRequest:
+            return true
+        case .requestNumber(let wanted):
+            return wanted == number
+        case .command(let name):
+            guard let command else { return false }
+            return ASCII.equalsIgnoringCase(command, name.utf8)
+        }
+    }
+}

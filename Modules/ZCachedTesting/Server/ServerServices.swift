@@ -1,0 +1,49 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// What every listener of one server shares: the key space, fault hooks, counters and open
+/// connections. It binds listening sockets whose connections use them.
+struct ServerServices: Sendable {
+    let configuration: ZCachedTestServer.Configuration
+    let faults: ZCachedFaultInjector
+    let keySpace = KeySpace()
+    let statistics = StatisticsCounters()
+    let connections = ConnectionRegistry()
+
+    /// Listens on `host`:`port` with `SO_REUSEADDR`.
+    /// - Throws: The error of binding the socket.
+    func bind(host: String, port: Int) async throws -> any Channel {
+        try await ServerBootstrap(group: configuration.eventLoopGroup)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                self.initialize(channel)
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
+
+    private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+        statistics.recordConnectionAccepted()
+        connections.register(channel)
+        return channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            if faults.refusesConnections {
+                try pipeline.addHandler(RefuseConnectionHandler())
+                return
+            }
+            if let tlsContext = configuration.tlsContext {
+                try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
+            }
+            try pipeline.addHandler(
+                ServerChannelHandler(
+                    executor: CommandExecutor(keySpace: keySpace),
+                    faults: faults,
+                    statistics: statistics,
+                    maximumRequestSize: configuration.maximumRequestSize
+                )
+            )
+        }
+    }
+}

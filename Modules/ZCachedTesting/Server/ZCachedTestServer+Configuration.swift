@@ -1,0 +1,32 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+extension ZCachedTestServer {
+    /// How an embedded server runs.
+    public struct Configuration: Sendable {
+        /// The event loops that accept and serve connections.
+        public var eventLoopGroup: any EventLoopGroup
+        /// When set, connections speak TLS with this context (build it for TLS 1.3 only, as the
+        /// real `zcached_tls` server accepts nothing else).
+        public var tlsContext: NIOSSLContext?
+        /// When more bytes than this are buffered for one connection without a complete frame,
+        /// the connection is closed with no reply, like the real server's `max_request_size`.
+        public var maximumRequestSize: Int
+
+        /// Makes a configuration.
+        /// - Parameters:
+        ///   - eventLoopGroup: The event loops to use; the shared singleton by default.
+        ///   - tlsContext: A TLS server context, or `nil` for plain TCP.
+        ///   - maximumRequestSize: The request size limit in bytes; 10 MiB by default.
+        public init(
+            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+            tlsContext: NIOSSLContext? = nil,
+            maximumRequestSize: Int = 10 * 1024 * 1024
+        ) {
+            self.eventLoopGroup = eventLoopGroup
+            self.tlsContext = tlsContext
+            self.maximumRequestSize = maximumRequestSize
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+import Synchronization
+
+/// An in-process server that speaks zcached's protocol, for tests and benchmarks.
+///
+/// It reproduces the real server's semantics and exact reply bytes (PROTOCOL.md), including its
+/// lenient request parser, but none of its bugs: it does not crash, it handles pipelined batches
+/// of any size, and it never loses a reply unless a fault is injected through ``faults``.
+/// All connections share one key space, which survives ``restart()``.
+///
+/// ```swift
+/// let server = try await ZCachedTestServer.start()
+/// // connect to server.host:server.port
+/// await server.shutdown()
+/// ```
+public final class ZCachedTestServer: Sendable {
+    /// The address the server listens on.
+    public let host: String
+    /// The port the server listens on (the one the system chose when started with port 0).
+    public let port: Int
+
+    private let services: ServerServices
+    private let listener: Mutex<(any Channel)?>
+
+    /// The fault hooks: arm faults for chosen requests or refuse new connections.
+    public var faults: ZCachedFaultInjector { services.faults }
+
+    /// A snapshot of the server's counters.
+    public var statistics: Statistics { services.statistics.snapshot }
+
+    private init(host: String, port: Int, services: ServerServices, listener: any Channel) {
+        self.host = host
+        self.port = port
+        self.services = services
+        self.listener = Mutex(listener)
+    }
+
+    /// Starts a server listening on `host` and `port`.
+    ///
+    /// The listening socket sets `SO_REUSEADDR`, so a server can listen again on a port another
+    /// one just used.
+    /// - Parameters:
+    ///   - host: The address to listen on; loopback by default.
+    ///   - port: The port to listen on; 0 (the default) lets the system choose a free one.
+    ///   - configuration: Event loops, TLS and the request size limit.
+    /// - Returns: The running server.
+    /// - Throws: The error of binding the listening socket, for example when the port is in use.
+    public static func start(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        configuration: Configuration = .init()
+    ) async throws -> ZCachedTestServer {
+        let services = ServerServices(configuration: configuration, faults: ZCachedFaultInjector())
+        let channel = try await services.bind(host: host, port: port)
+        guard let boundPort = channel.localAddress?.port else {
+            try? await channel.close()
+            throw ChannelError.unknownLocalAddress
+        }
+        return ZCachedTestServer(host: host, port: boundPort, services: services, listener: channel)
+    }
+
+    /// Stops listening and closes every connection. Calling it again does nothing.
+    public func shutdown() async {
+        if let channel = listener.withLock({ $0.take() }) {
+            try? await channel.close()
+        }
+        await services.connections.closeAll()
+    }
+
+    /// Stops accepting, closes every connection, then listens again on the same port.
+    ///
+    /// The key space, the fault hooks and the statistics are kept.
+    /// - Throws: The error of binding the listening socket again.
+    public func restart() async throws {
+        await shutdown()
+        let channel = try await services.bind(host: host, port: port)
+        listener.withLock { $0 = channel }
+    }
+}

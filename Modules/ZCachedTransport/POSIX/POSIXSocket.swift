@@ -1,0 +1,363 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One non-blocking TCP socket, connected or not, and the few calls the POSIX connection makes
+/// on it. Every wait is a `poll` that also watches a wake-up descriptor, so ``ZCachedPOSIXConnection/close()``
+/// can interrupt any wait from another thread.
+///
+/// A plain value: its owner (the connection's locked state) closes it exactly once.
+struct POSIXSocket {
+    /// The socket's file descriptor.
+    let descriptor: Int32
+
+    /// What a wait ended with.
+    enum WaitResult {
+        /// The socket is ready for the events asked for (or has an error or hang-up to report).
+        case ready
+        /// The deadline passed first.
+        case timedOut
+        /// The wake-up descriptor became readable: the connection is being closed.
+        case woken
+    }
+
+    /// The `poll` events of a socket with bytes to read.
+    static let readable = Int16(POLLIN)
+    /// The `poll` events of a socket with room to write.
+    static let writable = Int16(POLLOUT)
+
+    /// Why a connect failed.
+    enum ConnectError: Error {
+        /// Refused, unreachable, unresolvable: the message names the host, port and cause.
+        case failed(String)
+        /// The deadline passed while connecting.
+        case timedOut(String)
+        /// The wake-up descriptor fired: the connection is being closed.
+        case woken
+    }
+
+    // MARK: Connecting
+
+    /// Resolves `host` and connects to the first of its addresses that accepts, before `deadline`.
+    ///
+    /// The socket is non-blocking, close-on-exec, has `TCP_NODELAY` and, when given,
+    /// `SO_RCVBUF` set before connecting (so the TCP window scale matches it).
+    /// - Throws: ``ConnectError``.
+    static func connect(
+        host: String,
+        port: Int,
+        receiveBufferSize: Int?,
+        deadline: ContinuousClock.Instant,
+        wake: Int32
+    ) throws(ConnectError) -> POSIXSocket {
+        let endpoint = "\(host):\(port)"
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = socketStreamType
+        hints.ai_protocol = Int32(IPPROTO_TCP)
+        var list: UnsafeMutablePointer<addrinfo>?
+        // getaddrinfo reports through its return value (and errno only for EAI_SYSTEM); it may
+        // block on DNS beyond the deadline, which is documented on the connection.
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            let text = status == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(status))
+            throw .failed("cannot resolve \(endpoint): \(text)")
+        }
+        defer { freeaddrinfo(first) }
+
+        var lastFailure = ConnectError.failed("no address found for \(endpoint)")
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let address = entry?.pointee {
+            entry = address.ai_next
+            do {
+                return try connect(
+                    to: address,
+                    endpoint: endpoint,
+                    receiveBufferSize: receiveBufferSize,
+                    deadline: deadline,
+                    wake: wake
+                )
+            } catch .failed(let message) {
+                lastFailure = .failed(message)
+            } catch {
+                throw error
+            }
+        }
+        throw lastFailure
+    }
+
+    private static func connect(
+        to address: addrinfo,
+        endpoint: String,
+        receiveBufferSize: Int?,
+        deadline: ContinuousClock.Instant,
+        wake: Int32
+    ) throws(ConnectError) -> POSIXSocket {
+        let socket: POSIXSocket
+        do {
+            socket = try POSIXSocket(family: address.ai_family)
+            try socket.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")
+            if let receiveBufferSize {
+                try socket.setOption(SOL_SOCKET, SO_RCVBUF, Int32(clamping: receiveBufferSize), "setsockopt(SO_RCVBUF)")
+            }
+        } catch {
+            throw .failed("cannot open a socket for \(endpoint): \(error)")
+        }
+        do {
+            try socket.establish(to: address, endpoint: endpoint, deadline: deadline, wake: wake)
+            return socket
+        } catch {
+            socket.close()
+            throw error
+        }
+    }
+
+    /// Connects the socket and waits for the connect to finish.
+    private func establish(to address: addrinfo, endpoint: String, deadline: ContinuousClock.Instant, wake: Int32)
+        throws(ConnectError)
+    {
+        do {
+            _ = try posixSystemCall("connect") { cConnect(descriptor, address.ai_addr, address.ai_addrlen) }
+            return
+        } catch  where !error.connectInProgress {
+            throw .failed("cannot connect to \(endpoint): \(error)")
+        } catch {
+            // In progress: wait below.
+        }
+        let result: WaitResult
+        let pending: Int32
+        do {
+            result = try wait(for: Self.writable, wake: wake, until: deadline)
+            pending = result == .ready ? try pendingError() : 0
+        } catch {
+            throw .failed("cannot connect to \(endpoint): \(error)")
+        }
+        switch result {
+        case .ready where pending == 0: return
+        case .ready:
+            throw .failed("cannot connect to \(endpoint): \(POSIXSystemCallError(call: "connect", errnoCode: pending))")
+        case .timedOut: throw .timedOut("connecting to \(endpoint) timed out")
+        case .woken: throw .woken
+        }
+    }
+
+    /// Opens a non-blocking, close-on-exec stream socket.
+    private init(family: Int32) throws(POSIXSystemCallError) {
+        #if os(Linux)
+            descriptor = try posixSystemCall("socket") {
+                cSocket(
+                    family,
+                    Self.socketStreamType | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                    Int32(IPPROTO_TCP)
+                )
+            }
+        #else
+            descriptor = try posixSystemCall("socket") { cSocket(family, Self.socketStreamType, Int32(IPPROTO_TCP)) }
+            _ = try? posixSystemCall("fcntl(FD_CLOEXEC)") { fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+            let flags = try posixSystemCall("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
+            _ = try posixSystemCall("fcntl(O_NONBLOCK)") { fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
+            try setOption(SOL_SOCKET, SO_NOSIGPIPE, 1, "setsockopt(SO_NOSIGPIPE)")
+        #endif
+    }
+
+    // MARK: I/O
+
+    /// Waits until the socket is ready for `events`, the deadline passes, or `wake` is readable.
+    ///
+    /// Pass a socket of `-1` (see ``sleep(until:wake:)``) to wait for the deadline or `wake` only.
+    /// - Throws: ``POSIXSystemCallError`` when `poll` fails.
+    func wait(for events: Int16, wake: Int32, until deadline: ContinuousClock.Instant) throws(POSIXSystemCallError)
+        -> WaitResult
+    {
+        try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) {
+            (fds) throws(POSIXSystemCallError) -> WaitResult in
+            fds[0] = pollfd(fd: descriptor, events: events, revents: 0)
+            fds[1] = pollfd(fd: wake, events: Int16(POLLIN), revents: 0)
+            var timedOut = false
+            _ = try posixSystemCall("poll") { () -> Int32 in
+                guard let timeout = Self.pollTimeout(until: deadline) else {
+                    timedOut = true
+                    return 0
+                }
+                fds[0].revents = 0
+                fds[1].revents = 0
+                let ready = poll(fds.baseAddress, 2, timeout)
+                if ready == 0 { timedOut = Self.pollTimeout(until: deadline) == nil }
+                return ready
+            }
+            if fds[1].revents != 0 { return .woken }
+            if fds[0].revents != 0 { return .ready }
+            // poll's millisecond timeout may end just before the deadline: wait the rest.
+            return timedOut ? .timedOut : try wait(for: events, wake: wake, until: deadline)
+        }
+    }
+
+    /// Sleeps until `deadline` unless `wake` becomes readable first.
+    /// - Returns: `false` when woken.
+    static func sleep(until deadline: ContinuousClock.Instant, wake: Int32) -> Bool {
+        let idle = POSIXSocket(descriptor: -1)
+        return (try? idle.wait(for: 0, wake: wake, until: deadline)) != .woken
+    }
+
+    /// Writes as much of `bytes` as the socket takes now.
+    /// - Returns: The number of bytes written; 0 when the socket's send buffer is full.
+    /// - Throws: ``POSIXSystemCallError``, for example `EPIPE` or `ECONNRESET`.
+    func send(_ bytes: UnsafeRawBufferPointer) throws(POSIXSystemCallError) -> Int {
+        do {
+            return try posixSystemCall("send") { cSend(descriptor, bytes.baseAddress, bytes.count, Self.sendFlags) }
+        } catch  where error.wouldBlock {
+            return 0
+        }
+    }
+
+    /// Reads what has arrived, up to the buffer's size.
+    /// - Returns: The number of bytes read, `0` at end of stream, or `nil` when nothing is there yet.
+    /// - Throws: ``POSIXSystemCallError``, for example `ECONNRESET`.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(POSIXSystemCallError) -> Int? {
+        do {
+            return try posixSystemCall("recv") {
+                recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            }
+        } catch  where error.wouldBlock {
+            return nil
+        }
+    }
+
+    /// Checks, without consuming anything, whether an idle connection is still usable.
+    /// - Returns: `true` when nothing is waiting to be read (the healthy idle state); `false` at end
+    ///   of stream or when unrequested bytes are waiting.
+    /// - Throws: ``POSIXSystemCallError`` when the connection was reset.
+    func isIdleAndOpen() throws(POSIXSystemCallError) -> Bool {
+        var byte: UInt8 = 0
+        do {
+            _ = try posixSystemCall("recv(MSG_PEEK)") {
+                recv(descriptor, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+            }
+            return false
+        } catch  where error.wouldBlock {
+            return true
+        }
+    }
+
+    /// Re-arms TCP quick ACKs after a read (Linux only).
+    ///
+    /// Linux falls back to delayed ACKs after a while; the server writes replies over 4096 bytes
+    /// in chunks without `TCP_NODELAY`, so a delayed ACK stalls such a reply by ~40 ms
+    /// (PROTOCOL.md §4.7). Failing to set it only costs latency, so errors are ignored.
+    @inline(__always)
+    func rearmQuickAck() {
+        #if os(Linux)
+            var one: Int32 = 1
+            _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
+        #endif
+    }
+
+    /// Closes the descriptor. `EINTR` from `close` is not retried: on Linux the descriptor is
+    /// released anyway, and retrying could close a descriptor another thread just opened.
+    func close() {
+        _ = cClose(descriptor)
+    }
+
+    // MARK: Helpers
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    private func setOption(_ level: Int32, _ name: Int32, _ value: Int32, _ call: StaticString)
+        throws(POSIXSystemCallError)
+    {
+        var value = value
+        _ = try posixSystemCall(call) {
+            setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
+    }
+
+    private func pendingError() throws(POSIXSystemCallError) -> Int32 {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        _ = try posixSystemCall("getsockopt(SO_ERROR)") {
+            getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &value, &length)
+        }
+        return value
+    }
+
+    /// The `poll` timeout in milliseconds, rounded up; `nil` once the deadline has passed.
+    private static func pollTimeout(until deadline: ContinuousClock.Instant) -> Int32? {
+        let remaining = deadline - .now
+        guard remaining > .zero else { return nil }
+        let (seconds, attoseconds) = remaining.components
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: milliseconds)
+    }
+
+    #if os(Linux)
+        private static let socketStreamType = Int32(SOCK_STREAM.rawValue)
+        private static let sendFlags = Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)
+    #else
+        private static let socketStreamType = SOCK_STREAM
+        private static let sendFlags = MSG_DONTWAIT
+    #endif
+}
+
+/// The read end of a pipe that becomes readable when the connection is closed, and its write end.
+///
+/// Every `poll` of the connection watches the read end, so ``ZCachedPOSIXConnection/close()`` can
+/// interrupt a thread blocked in a connect, a read, a write or a backoff sleep. Nothing ever
+/// drains it: closing is final, and the pipe stays readable from then on.
+struct POSIXWakePipe {
+    /// The end `poll` watches.
+    let readEnd: Int32
+    /// The end ``signal()`` writes to.
+    let writeEnd: Int32
+
+    /// Opens a non-blocking, close-on-exec pipe.
+    /// - Throws: ``POSIXSystemCallError`` when the process is out of descriptors.
+    init() throws(POSIXSystemCallError) {
+        var ends: (Int32, Int32) = (-1, -1)
+        _ = try withUnsafeMutableBytes(of: &ends) { (raw) throws(POSIXSystemCallError) -> Int32 in
+            let pointer = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
+            return try posixSystemCall("pipe") { pipe(pointer) }
+        }
+        for end in [ends.0, ends.1] {
+            _ = try? posixSystemCall("fcntl(FD_CLOEXEC)") { fcntl(end, F_SETFD, FD_CLOEXEC) }
+            _ = try? posixSystemCall("fcntl(O_NONBLOCK)") { fcntl(end, F_SETFL, O_NONBLOCK) }
+        }
+        readEnd = ends.0
+        writeEnd = ends.1
+    }
+
+    /// Makes ``readEnd`` readable for good. Safe to call from any thread, any number of times.
+    func signal() {
+        var byte: UInt8 = 1
+        _ = try? posixSystemCall("write") { write(writeEnd, &byte, 1) }
+    }
+
+    /// Closes both ends.
+    func close() {
+        _ = cClose(readEnd)
+        _ = cClose(writeEnd)
+    }
+}
+
+// The socket type's methods shadow these C functions, so call them through unambiguous names.
+@inline(__always) private func cSocket(_ family: Int32, _ type: Int32, _ proto: Int32) -> Int32 {
+    socket(family, type, proto)
+}
+@inline(__always) private func cConnect(_ descriptor: Int32, _ address: UnsafePointer<sockaddr>!, _ length: socklen_t)
+    -> Int32
+{
+    connect(descriptor, address, length)
+}
+@inline(__always) private func cSend(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32)
+    -> Int
+{
+    send(descriptor, bytes, count, flags)
+}
+@inline(__always) private func cClose(_ descriptor: Int32) -> Int32 {
+    close(descriptor)
+}

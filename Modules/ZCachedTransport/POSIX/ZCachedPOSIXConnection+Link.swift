@@ -1,0 +1,94 @@
+import ZCachedCore
+
+extension ZCachedPOSIXConnection {
+    /// What the connection's lock guards.
+    struct Link {
+        /// The connected socket, or `nil` when the link is down.
+        var socket: POSIXSocket?
+        /// Where the link is in its life; mirrored in `publishedState`.
+        var state: ZCachedConnectionState
+        /// Holds reply bytes between reads; replaced when the link is reopened.
+        var decoder: ZCachedReplyDecoder
+        /// Where `recv` writes; allocated once, freed by ``release()`` with the connection.
+        let receiveBuffer: UnsafeMutableRawBufferPointer
+        private let replyLimits: ZCachedDecoderLimits
+
+        /// The size of the reusable receive buffer.
+        static let receiveBufferSize = 64 * 1024
+
+        init(socket: POSIXSocket, replyLimits: ZCachedDecoderLimits) {
+            self.socket = socket
+            self.state = .connected
+            self.decoder = ZCachedReplyDecoder(limits: replyLimits)
+            self.replyLimits = replyLimits
+            self.receiveBuffer = .allocate(byteCount: Self.receiveBufferSize, alignment: 16)
+        }
+
+        /// Closes the socket and forgets any buffered reply bytes.
+        mutating func release() {
+            socket?.close()
+            socket = nil
+            if decoder.bufferedByteCount > 0 { decoder = ZCachedReplyDecoder(limits: replyLimits) }
+        }
+    }
+
+    /// Why a request's exchange with the server failed.
+    enum LinkFailure: Error {
+        /// The deadline passed.
+        case timedOut
+        /// ``ZCachedPOSIXConnection/close()`` interrupted the request.
+        case woken
+        /// End of stream, reset or another socket error.
+        case lost(String)
+        /// The reply stream is corrupt.
+        case violation(ZCachedError)
+    }
+
+    /// Why opening a socket failed.
+    enum ConnectFailure: Error {
+        /// Every attempt failed; the connection does not try again.
+        case exhausted(String)
+        /// The request's deadline came first; the next request tries again.
+        case outOfTime(String)
+        /// ``ZCachedPOSIXConnection/close()`` interrupted it.
+        case woken
+
+        var zcachedError: ZCachedError {
+            switch self {
+            case .exhausted(let message), .outOfTime(let message):
+                ZCachedError(code: .connectFailed, message: message)
+            case .woken:
+                ZCachedPOSIXConnection.closedByOwner
+            }
+        }
+    }
+
+    /// ``ZCachedConnectionState`` as a byte, for the lock-free state mirror.
+    enum StateCode {
+        static let connecting: UInt8 = 0
+        static let connected: UInt8 = 1
+        static let reconnecting: UInt8 = 2
+        static let broken: UInt8 = 3
+        static let closed: UInt8 = 4
+
+        static func code(_ state: ZCachedConnectionState) -> UInt8 {
+            switch state {
+            case .connecting: connecting
+            case .connected: connected
+            case .reconnecting: reconnecting
+            case .broken: broken
+            case .closed: closed
+            }
+        }
+
+        static func state(_ code: UInt8) -> ZCachedConnectionState {
+            switch code {
+            case connecting: .connecting
+            case connected: .connected
+            case reconnecting: .reconnecting
+            case broken: .broken
+            default: .closed
+            }
+        }
+    }
+}

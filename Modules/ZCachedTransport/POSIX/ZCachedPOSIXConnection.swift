@@ -1,0 +1,422 @@
+import Synchronization
+import ZCachedCore
+
+/// A blocking zcached connection over one plain TCP socket, for code that runs on its own threads.
+///
+/// Requests are strictly one at a time (PROTOCOL.md §7.3): a call to ``send(_:)`` takes the
+/// connection's lock, writes its frame, reads exactly one reply and releases the lock. Any number
+/// of threads may call ``send(_:)`` at once; they queue on the lock, and each gets the reply to its
+/// own request.
+///
+/// Every request is bounded by ``ZCachedConnectionConfiguration/requestTimeout``, measured from the
+/// moment ``send(_:)`` is called, lock waiting and reconnecting included. When the reply does not
+/// arrive in time, or the server closes the link, or the reply stream is corrupt, the socket is
+/// closed, because later replies can no longer be matched to requests (§7.4). With
+/// ``ZCachedConnectionConfiguration/reconnect`` on, the connection then reconnects, with
+/// ``ZCachedConnectionConfiguration/connectionAttempts`` attempts and
+/// ``ZCachedConnectionConfiguration/backoff`` delays. A request that was in flight is never
+/// retried: SET, MSET, RENAME and COPY are not idempotent.
+///
+/// On Linux the socket re-arms `TCP_QUICKACK` after every read, which avoids the server's ~40 ms
+/// stall on replies over 4096 bytes (§4.7).
+///
+/// ```swift
+/// let connection = try ZCachedPOSIXConnection(configuration: .init(host: "127.0.0.1", port: 7556))
+/// try connection.send(ZCachedKeyCommands.Set("greeting", "hello"))
+/// let value = try connection.send(ZCachedKeyCommands.Get("greeting"))
+/// connection.close()
+/// ```
+///
+/// - Note: TLS is not supported; use the NIO connection for TLS. Name resolution (`getaddrinfo`)
+///   is blocking and not bounded by the timeouts; pass an IP address where that matters.
+public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
+    /// The settings the connection was made with.
+    public let configuration: ZCachedConnectionConfiguration
+
+    /// The socket, the reply decoder and the receive buffer. Held for the whole of each request.
+    private let link: Mutex<Link>
+    /// Spare request encoders, so that encoding (which happens before taking ``link``) does not
+    /// allocate a new buffer for every request.
+    private let spareEncoders: Mutex<[ZCachedRequestEncoder]>
+    /// Interrupts any `poll` of this connection when ``close()`` is called.
+    private let wakePipe: POSIXWakePipe
+    private let pendingRequests = Atomic<Int>(0)
+    private let requestInProgress = Atomic<Bool>(false)
+    private let closeRequested = Atomic<Bool>(false)
+    /// A copy of the link's state that can be read without waiting for the lock.
+    private let publishedState = Atomic<UInt8>(StateCode.connected)
+
+    /// Connects to the configured server.
+    ///
+    /// Makes up to ``ZCachedConnectionConfiguration/connectionAttempts`` attempts, each bounded by
+    /// ``ZCachedConnectionConfiguration/connectTimeout``, sleeping the calling thread for the
+    /// ``ZCachedConnectionConfiguration/backoff`` delay between them. Every address the host
+    /// resolves to is tried in each attempt.
+    /// - Parameter configuration: Where to connect and how to behave.
+    /// - Throws: ``ZCachedError``: ``ZCachedError/Code/invalidArgument`` when TLS is configured or
+    ///   the port is out of range; ``ZCachedError/Code/connectFailed``, naming `host:port` and the
+    ///   system's reason, when no attempt succeeds.
+    public init(configuration: ZCachedConnectionConfiguration) throws(ZCachedError) {
+        guard configuration.tls == nil else {
+            throw ZCachedError(
+                code: .invalidArgument,
+                message: "ZCachedPOSIXConnection speaks plain TCP only; use the NIO connection for TLS",
+                argument: "configuration.tls"
+            )
+        }
+        guard (1...65535).contains(configuration.port) else {
+            throw ZCachedError(
+                code: .invalidArgument,
+                message: "port \(configuration.port) is out of range",
+                argument: "configuration.port"
+            )
+        }
+        let wakePipe: POSIXWakePipe
+        do {
+            wakePipe = try POSIXWakePipe()
+        } catch {
+            throw ZCachedError(code: .connectFailed, message: "cannot open the connection's wake-up pipe: \(error)")
+        }
+        let socket: POSIXSocket
+        do {
+            socket = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: nil)
+        } catch {
+            wakePipe.close()
+            throw error.zcachedError
+        }
+        self.configuration = configuration
+        self.wakePipe = wakePipe
+        self.spareEncoders = Mutex([])
+        self.link = Mutex(Link(socket: socket, replyLimits: configuration.replyLimits))
+    }
+
+    deinit {
+        link.withLock { link in
+            link.release()
+            link.receiveBuffer.deallocate()
+        }
+        wakePipe.close()
+    }
+
+    // MARK: Status
+
+    /// The number of threads inside ``send(_:)``, waiting for the lock or for their reply.
+    public var pendingRequestCount: Int { pendingRequests.load(ordering: .relaxed) }
+
+    /// Where the connection is in its life. Reading it never waits for a request.
+    ///
+    /// ``ZCachedConnectionState/reconnecting`` means the link broke and the next ``send(_:)`` will
+    /// reconnect before sending; ``ZCachedConnectionState/broken`` that it will not (reconnect is
+    /// off, or a reconnect used up its attempts).
+    public var state: ZCachedConnectionState {
+        closeRequested.load(ordering: .acquiring) ? .closed : StateCode.state(publishedState.load(ordering: .acquiring))
+    }
+
+    /// Whether a request is in progress, so that a new one would wait for the lock.
+    public var isLocked: Bool { requestInProgress.load(ordering: .relaxed) }
+
+    // MARK: Requests
+
+    /// Sends one command and blocks the calling thread until its reply arrives.
+    ///
+    /// The command is encoded and validated first; a refused command writes nothing and does not
+    /// wait for the connection. The call never blocks much longer than
+    /// ``ZCachedConnectionConfiguration/requestTimeout``.
+    /// - Parameter command: The command to send.
+    /// - Returns: The command's typed response.
+    /// - Throws: ``ZCachedError``:
+    ///   - ``ZCachedError/Code/invalidArgument`` when the command cannot be sent (nothing was sent);
+    ///   - ``ZCachedError/Code/timeout`` when the time ran out. If the request had been written, the
+    ///     connection was closed (and reconnects on the next call when reconnect is on);
+    ///   - ``ZCachedError/Code/connectionReestablished`` when the server closed the link while the
+    ///     request was in flight and the connection reconnected; the request may or may not have
+    ///     run and was not retried;
+    ///   - ``ZCachedError/Code/connectionClosed`` when the connection was closed, is broken, or the
+    ///     link broke and could not be reestablished;
+    ///   - ``ZCachedError/Code/connectFailed`` when a needed reconnect failed before sending;
+    ///   - ``ZCachedError/Code/protocolViolation`` when the reply was corrupt (the link was closed);
+    ///   - the server's error, or ``ZCachedError/Code/unexpectedReply``, from the command's response.
+    public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
+        let deadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
+        var encoder = takeEncoder()
+        defer { giveBack(encoder) }
+        try encoder.encode(command)
+
+        pendingRequests.add(1, ordering: .relaxed)
+        defer { pendingRequests.subtract(1, ordering: .relaxed) }
+        let frame = encoder.bytes
+        let reply = try link.withLock { (link) throws(ZCachedError) -> ZCachedValue in
+            requestInProgress.store(true, ordering: .relaxed)
+            defer { requestInProgress.store(false, ordering: .relaxed) }
+            return try exchange(frame, on: &link, deadline: deadline)
+        }
+        return try command.response(from: reply)
+    }
+
+    /// Closes the connection.
+    ///
+    /// A request in progress is interrupted and fails with ``ZCachedError/Code/connectionClosed``,
+    /// as do the requests waiting for it and every later one. Calling it again does nothing.
+    public func close() {
+        guard !closeRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        wakePipe.signal()
+        link.withLock { link in
+            link.release()
+            publish(.closed, in: &link)
+        }
+    }
+
+    // MARK: Internals
+
+    /// Runs one request under the lock: makes sure the link is up, writes, reads one reply.
+    private func exchange(
+        _ frame: [UInt8],
+        on link: inout Link,
+        deadline: ContinuousClock.Instant
+    ) throws(ZCachedError) -> ZCachedValue {
+        guard !closeRequested.load(ordering: .acquiring) else { throw Self.closedByOwner }
+        guard ContinuousClock.now < deadline else {
+            // Nothing was written, so the stream is intact: the connection stays as it is.
+            throw ZCachedError(
+                code: .timeout,
+                message: "the request waited \(configuration.requestTimeout) for the connection and was not sent"
+            )
+        }
+        let socket = try usableSocket(&link, deadline: deadline)
+        do {
+            try write(frame, to: socket, deadline: deadline)
+            return try readReply(from: socket, link: &link, deadline: deadline)
+        } catch {
+            throw linkBroke(error, link: &link, deadline: deadline)
+        }
+    }
+
+    /// The connected socket, reconnecting first when the link is down and reconnect is on.
+    private func usableSocket(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket
+    {
+        switch link.state {
+        case .closed:
+            throw Self.closedByOwner
+        case .broken, .connecting:
+            throw ZCachedError(code: .connectionClosed, message: "the connection is broken and does not reconnect")
+        case .reconnecting:
+            return try reconnect(&link, deadline: deadline)
+        case .connected:
+            guard let socket = link.socket else { preconditionFailure("a connected link has a socket") }
+            // The server sends nothing unasked (§1.2): readable bytes on an idle socket mean the
+            // server closed it (for example on restart) or the stream is corrupt. Catching that
+            // here lets the request go out on a fresh link instead of failing.
+            if (try? socket.isIdleAndOpen()) == true { return socket }
+            link.release()
+            guard configuration.reconnect else {
+                publish(.broken, in: &link)
+                throw ZCachedError(
+                    code: .connectionClosed,
+                    message: "the server closed the connection while it was idle"
+                )
+            }
+            publish(.reconnecting, in: &link)
+            return try reconnect(&link, deadline: deadline)
+        }
+    }
+
+    /// Opens a new socket for a link that broke, within the request's deadline.
+    private func reconnect(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket {
+        do {
+            let socket = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
+            link.socket = socket
+            publish(.connected, in: &link)
+            return socket
+        } catch {
+            switch error {
+            case .exhausted: publish(.broken, in: &link)
+            case .outOfTime: break  // the next request tries again
+            case .woken: publish(.closed, in: &link)
+            }
+            throw error.zcachedError
+        }
+    }
+
+    /// Closes a link whose stream can no longer be trusted and turns the failure into the error
+    /// the request gets.
+    private func linkBroke(_ failure: LinkFailure, link: inout Link, deadline: ContinuousClock.Instant) -> ZCachedError
+    {
+        link.release()
+        let next: ZCachedConnectionState = configuration.reconnect ? .reconnecting : .broken
+        switch failure {
+        case .woken:
+            publish(.closed, in: &link)
+            return Self.closedByOwner
+        case .timedOut:
+            publish(next, in: &link)
+            return ZCachedError(
+                code: .timeout,
+                message: "no reply within \(configuration.requestTimeout); the connection was closed "
+                    + "because its replies can no longer be matched to requests"
+            )
+        case .violation(let error):
+            publish(next, in: &link)
+            return error
+        case .lost(let reason):
+            publish(next, in: &link)
+            guard configuration.reconnect else {
+                return ZCachedError(code: .connectionClosed, message: "\(reason); reconnect is off")
+            }
+            do {
+                _ = try reconnect(&link, deadline: deadline)
+                return ZCachedError(
+                    code: .connectionReestablished,
+                    message: "\(reason); the connection was reestablished, and the request, which may or may "
+                        + "not have run, was not retried"
+                )
+            } catch {
+                return ZCachedError(
+                    code: .connectionClosed,
+                    message: "\(reason); reconnecting failed: \(error.message)"
+                )
+            }
+        }
+    }
+
+    /// Writes the whole frame, waiting for room in the send buffer as needed.
+    private func write(_ frame: [UInt8], to socket: POSIXSocket, deadline: ContinuousClock.Instant) throws(LinkFailure)
+    {
+        var offset = 0
+        while offset < frame.count {
+            let written: Int
+            let outcome = frame.withUnsafeBytes { bytes in
+                Result { () throws(POSIXSystemCallError) -> Int in
+                    try socket.send(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                }
+            }
+            switch outcome {
+            case .success(let count): written = count
+            case .failure(let error): throw .lost("writing the request failed: \(error)")
+            }
+            offset += written
+            if written == 0 {
+                try waitFor(POSIXSocket.writable, on: socket, deadline: deadline)
+            }
+        }
+    }
+
+    /// Reads until the decoder yields one reply.
+    private func readReply(from socket: POSIXSocket, link: inout Link, deadline: ContinuousClock.Instant)
+        throws(LinkFailure) -> ZCachedValue
+    {
+        let buffer = link.receiveBuffer
+        while true {
+            try waitFor(POSIXSocket.readable, on: socket, deadline: deadline)
+            let received: Int?
+            do {
+                received = try socket.receive(into: buffer)
+            } catch {
+                throw .lost("reading the reply failed: \(error)")
+            }
+            guard let received else { continue }
+            guard received > 0 else { throw .lost("the server closed the connection before replying") }
+            socket.rearmQuickAck()
+            link.decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
+            do throws(ZCachedError) {
+                guard let reply = try link.decoder.next() else { continue }
+                guard link.decoder.bufferedByteCount == 0 else {
+                    throw ZCachedError(
+                        code: .protocolViolation,
+                        message: "the server sent bytes after the reply that no request asked for"
+                    )
+                }
+                return reply
+            } catch {
+                throw .violation(error)
+            }
+        }
+    }
+
+    private func waitFor(_ events: Int16, on socket: POSIXSocket, deadline: ContinuousClock.Instant) throws(LinkFailure)
+    {
+        let result: POSIXSocket.WaitResult
+        do {
+            result = try socket.wait(for: events, wake: wakePipe.readEnd, until: deadline)
+        } catch {
+            throw .lost("waiting for the socket failed: \(error)")
+        }
+        switch result {
+        case .ready: return
+        case .timedOut: throw .timedOut
+        case .woken: throw .woken
+        }
+    }
+
+    /// Opens a connected socket with the configured attempts, backoff and connect timeout.
+    /// - Parameter overallDeadline: When set, no attempt or backoff sleep goes past it.
+    private static func openSocket(
+        configuration: ZCachedConnectionConfiguration,
+        wake: Int32,
+        within overallDeadline: ContinuousClock.Instant?
+    ) throws(ConnectFailure) -> POSIXSocket {
+        let endpoint = "\(configuration.host):\(configuration.port)"
+        var lastReason = "no attempt made"
+        for attempt in 0..<configuration.connectionAttempts {
+            if attempt > 0 {
+                let resume = ContinuousClock.now.advanced(by: configuration.backoff.delay(forAttempt: attempt - 1))
+                if let overallDeadline, resume >= overallDeadline {
+                    throw .outOfTime("could not reconnect to \(endpoint) within the request timeout: \(lastReason)")
+                }
+                guard POSIXSocket.sleep(until: resume, wake: wake) else { throw .woken }
+            }
+            var deadline = ContinuousClock.now.advanced(by: configuration.connectTimeout)
+            let cutShort = overallDeadline.map { $0 < deadline } ?? false
+            if cutShort, let overallDeadline { deadline = overallDeadline }
+            do {
+                return try POSIXSocket.connect(
+                    host: configuration.host,
+                    port: configuration.port,
+                    receiveBufferSize: configuration.bufferSize,
+                    deadline: deadline,
+                    wake: wake
+                )
+            } catch {
+                switch error {
+                case .failed(let reason):
+                    lastReason = reason
+                case .timedOut(let reason):
+                    lastReason = reason
+                    if cutShort {
+                        throw .outOfTime("could not reconnect to \(endpoint) within the request timeout: \(reason)")
+                    }
+                case .woken:
+                    throw .woken
+                }
+            }
+        }
+        let attempts =
+            configuration.connectionAttempts == 1 ? "1 attempt" : "\(configuration.connectionAttempts) attempts"
+        throw .exhausted("could not connect to \(endpoint) after \(attempts): \(lastReason)")
+    }
+
+    private func publish(_ state: ZCachedConnectionState, in link: inout Link) {
+        link.state = state
+        publishedState.store(StateCode.code(state), ordering: .releasing)
+    }
+
+    private func takeEncoder() -> ZCachedRequestEncoder {
+        var encoder =
+            spareEncoders.withLock { $0.popLast() } ?? ZCachedRequestEncoder(limits: configuration.requestLimits)
+        encoder.reset()
+        return encoder
+    }
+
+    private func giveBack(_ encoder: ZCachedRequestEncoder) {
+        // Keep a few small encoders; drop one that grew for a large value so it frees its memory.
+        guard encoder.bytes.capacity <= Self.spareEncoderCapacity else { return }
+        spareEncoders.withLock { spares in
+            if spares.count < Self.spareEncoderCount { spares.append(encoder) }
+        }
+    }
+
+    private static let spareEncoderCount = 16
+    private static let spareEncoderCapacity = 64 * 1024
+    static var closedByOwner: ZCachedError {
+        ZCachedError(code: .connectionClosed, message: "the connection was closed by its owner")
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import ZCachedCore
+import ZCachedTesting
+
+/// Replays the captured request/response pairs (Fixtures/vectors.json) against the embedded
+/// server, or against the server named by `ZCACHED_TEST_SERVER=host:port` when it is set.
+@Suite struct ReplayConformanceTests {
+    /// How long to wait to be sure a frame without `0x03` gets no reply.
+    static let silenceTimeout: Duration = .milliseconds(300)
+
+    @Test func everyReplayableVectorMatches() async throws {
+        let groups = ConformanceVector.groups.filter { $0.vectors.allSatisfy(\.isReplayable) }
+        let total = groups.reduce(0) { $0 + $1.vectors.count }
+        #expect(total > 0, "vectors.json did not load")
+        var matched = 0
+        for group in groups {
+            try await withTarget { host, port in
+                let connection = try RawTestConnection(host: host, port: port)
+                for vector in group.vectors where try replay(vector, on: connection) {
+                    matched += 1
+                }
+            }
+        }
+        print("replayed \(matched) of \(total) vectors")
+        #expect(matched == total)
+    }
+
+    /// Sends the vector's request and checks its reply; returns whether it matched.
+    private func replay(_ vector: ConformanceVector, on connection: RawTestConnection) throws -> Bool {
+        let expected = vector.response ?? []
+        if vector.name.contains("one byte per write") {
+            for byte in vector.request { try connection.send([byte]) }
+        } else {
+            try connection.send(vector.request)
+        }
+        let replyCount = expected.count { $0 == 0x03 }
+        guard replyCount > 0 else {
+            let silent = try connection.read(timeout: Self.silenceTimeout) == .timedOut
+            #expect(silent, "\(vector.testDescription): expected no reply")
+            return silent
+        }
+        let received = try connection.receiveReplies(replyCount)
+        let matches = try Self.reply(received, matches: expected, for: vector)
+        #expect(
+            matches,
+            "\(vector.testDescription): got \(Self.printable(received)), expected \(Self.printable(expected))"
+        )
+        return matches
+    }
+
+    private static func reply(_ received: [UInt8], matches expected: [UInt8], for vector: ConformanceVector) throws
+        -> Bool
+    {
+        let hashOrdered = vector.isHashOrdered || vector.hasHashOrderedReply
+        guard vector.responseVaries || hashOrdered else { return received == expected }
+        let receivedValues = try decodeAll(received)
+        let expectedValues = try decodeAll(expected)
+        guard receivedValues.count == expectedValues.count else { return false }
+        return zip(receivedValues, expectedValues).allSatisfy { received, expected in
+            vector.responseVaries ? received.typeName == expected.typeName : sameIgnoringOrder(received, expected)
+        }
+    }
+
+    private static func decodeAll(_ bytes: [UInt8]) throws -> [ZCachedValue] {
+        var decoder = ZCachedReplyDecoder()
+        decoder.append(contentsOf: bytes)
+        var values: [ZCachedValue] = []
+        while let value = try decoder.next() { values.append(value) }
+        return values
+    }
+
+    /// Equality where maps, arrays and sets may list their elements in any order.
+    private static func sameIgnoringOrder(_ lhs: ZCachedValue, _ rhs: ZCachedValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.map(let left), .map(let right)):
+            left.count == right.count && left.hasSameEntries(as: right)
+        case (.array(let left), .array(let right)), (.orderedSet(let left), .orderedSet(let right)),
+            (.unorderedSet(let left), .unorderedSet(let right)):
+            multiset(left) == multiset(right)
+        default:
+            lhs == rhs
+        }
+    }
+
+    private static func multiset(_ values: [ZCachedValue]) -> [ZCachedValue: Int] {
+        values.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+    }
+
+    private static func printable(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self).debugDescription
+    }
+
+    /// Runs `body` with the address of the server under test: the one in `ZCACHED_TEST_SERVER`,
+    /// or a fresh embedded server that is shut down afterwards.
+    private func withTarget(_ body: (String, Int) async throws -> Void) async throws {
+        if let target = ProcessInfo.processInfo.environment["ZCACHED_TEST_SERVER"],
+            let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...])
+        {
+            try await body(String(target[..<colon]), port)
+            return
+        }
+        let server = try await ZCachedTestServer.start()
+        do {
+            try await body(server.host, server.port)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+}
+
+extension ConformanceVector {
+    /// Whether the command always replies in hash order (KEYS, MGET), even when the note does
+    /// not say so.
+    fileprivate var hasHashOrderedReply: Bool {
+        let request = String(decoding: request, as: UTF8.self).uppercased()
+        guard request.hasPrefix("*"), let header = request.firstIndex(of: "\r\n") else { return false }
+        let command = request[request.index(after: header)...]
+        return command.hasPrefix("$4\r\nKEYS\r\n") || command.hasPrefix("$4\r\nMGET\r\n")
+    }
+}

@@ -1,0 +1,86 @@
+import Testing
+import ZCachedTesting
+
+@Suite struct ZCachedTestServerTests {
+    @Test func startsOnAnEphemeralPortAndAnswers() async throws {
+        let server = try await ZCachedTestServer.start()
+        #expect(server.host == "127.0.0.1")
+        #expect(server.port > 0)
+        let connection = try server.connect()
+        #expect(try connection.roundTrip(frame("PING")) == reply("+PONG\r\n"))
+        await server.shutdown()
+        await server.shutdown()  // idempotent
+        #expect(connection.waitForClose())
+        #expect(throws: RawTestConnection.SocketError.self) { try server.connect() }
+    }
+
+    @Test func restartKeepsKeysAndListensOnTheSamePort() async throws {
+        try await withServer { server in
+            let before = try server.connect()
+            #expect(try before.roundTrip(frame("SET", "kept", "1")) == reply("+OK\r\n"))
+            try await server.restart()
+            #expect(before.waitForClose())
+            let after = try server.connect()
+            #expect(try after.roundTrip(frame("GET", "kept")) == reply("$1\r\n1\r\n"))
+        }
+    }
+
+    @Test func statisticsCountRequestsBytesAndConnections() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            let batch = frame("SET", "a", "1") + frame("GET", "a") + frame("PING")
+            try connection.send(batch)
+            #expect(try connection.receiveReplies(3) == reply("+OK\r\n") + reply("$1\r\n1\r\n") + reply("+PONG\r\n"))
+            _ = try server.connect().roundTrip(frame("PING"))
+            let statistics = server.statistics
+            #expect(statistics.requestsReceived == 4)
+            #expect(statistics.bytesReceived == batch.count + frame("PING").count)
+            #expect(statistics.connectionsAccepted == 2)
+            #expect(statistics.maximumBytesInFlight >= frame("SET", "a", "1").count)
+            #expect(statistics.maximumBytesInFlight <= batch.count)
+        }
+    }
+
+    @Test func bufferingMoreThanTheRequestSizeLimitClosesWithoutReply() async throws {
+        try await withServer(configuration: .init(maximumRequestSize: 100)) { server in
+            let connection = try server.connect()
+            try connection.send([UInt8](repeating: UInt8(ascii: "x"), count: 500))
+            #expect(try connection.read(timeout: .seconds(5)) == .endOfFile)
+        }
+    }
+
+    @Test func pipelinedBatchesLargerThanFourKilobytesGetEveryReply() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            let batch = (0..<500).flatMap { frame("SET", "k\($0)", "vvvvvvvvvv") }
+            try connection.send(batch)
+            #expect(try connection.receiveReplies(500) == Array((0..<500).map { _ in reply("+OK\r\n") }.joined()))
+            #expect(try connection.roundTrip(frame("DBSIZE")) == reply(":500\r\n"))
+        }
+    }
+
+    @Test func concurrentConnectionsShareOneKeySpace() async throws {
+        try await withServer { server in
+            try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                for index in 0..<16 {
+                    group.addTask { try server.connect().roundTrip(frame("SET", "key\(index)", "\(index)")) }
+                }
+                for try await answer in group { #expect(answer == reply("+OK\r\n")) }
+            }
+            let connection = try server.connect()
+            #expect(try connection.roundTrip(frame("DBSIZE")) == reply(":16\r\n"))
+            #expect(try connection.roundTrip(frame("GET", "key7")) == reply("$1\r\n7\r\n"))
+        }
+    }
+
+    @Test func saveFailsOnAnEmptyKeySpaceAndSetsLastSaveOtherwise() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            #expect(try connection.roundTrip(frame("SAVE")) == reply("-NOSAVE error while saving data\r\n"))
+            _ = try connection.roundTrip(frame("SET", "a", "1"))
+            #expect(try connection.roundTrip(frame("SAVE")) == reply("+OK\r\n"))
+            let lastSave = try connection.roundTrip(frame("LASTSAVE"))
+            #expect(lastSave.first == UInt8(ascii: ":"))
+        }
+    }
+}
