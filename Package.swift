@@ -109,8 +109,11 @@ let package = Package(
                 "ZCachedTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/ZCachedTransportTests",
+            exclude: ["Fixtures/README.md"],
+            resources: [.copy("Fixtures/ca.pem"), .copy("Fixtures/server.pem"), .copy("Fixtures/server.key")],
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(

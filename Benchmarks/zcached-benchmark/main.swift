@@ -79,11 +79,15 @@ let rawPipelined = try await measure("raw socket, \(depth) in flight, 1 connecti
 }
 let asyncPipelined = try await measure("async client, \(depth) concurrent callers, 1 conn", operations: requests) {
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for _ in 0..<(depth / 2) {
+        for caller in 0..<depth {
             group.addTask {
+                // Half the callers write, half read: the same SET/GET mix as the raw frames.
                 for _ in 0..<(requests / depth) {
-                    try await client.set(key, value)
-                    _ = try await client.get(key)
+                    if caller.isMultiple(of: 2) {
+                        try await client.set(key, value)
+                    } else {
+                        _ = try await client.get(key)
+                    }
                 }
             }
         }

@@ -51,6 +51,12 @@ public struct ZCachedConnectionConfiguration: Sendable {
     /// connection (PROTOCOL.md §1.1), so keep this at or below 4096. A single frame larger than
     /// the window is sent alone.
     public var inFlightWindow: Int
+    /// Whether to re-arm TCP_QUICKACK after every read (Linux only).
+    ///
+    /// The server writes replies over 4 KiB in 4096-byte chunks without TCP_NODELAY; with the
+    /// kernel's delayed ACKs every such reply stalls ~40 ms (PROTOCOL.md §4.7). Keep this on;
+    /// turning it off exists to measure the difference.
+    public var rearmsQuickAck: Bool
     /// The limits requests are checked against before sending.
     public var requestLimits: ZCachedRequestLimits
     /// The limits replies are checked against.
@@ -94,6 +100,7 @@ public struct ZCachedConnectionConfiguration: Sendable {
         self.backoff = backoff
         self.bufferSize = bufferSize
         self.inFlightWindow = inFlightWindow
+        self.rearmsQuickAck = true
         self.requestLimits = requestLimits
         self.replyLimits = replyLimits
     }

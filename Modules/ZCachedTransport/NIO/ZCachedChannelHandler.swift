@@ -26,6 +26,8 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private let readyPromise: EventLoopPromise<Void>
     private let waitsForTLSHandshake: Bool
     private let linkBrokenError: ZCachedError
+    /// Whether a flush is already queued on the event loop for frames written since the last one.
+    private var flushPending = false
 
     /// Makes a handler.
     /// - Parameters:
@@ -43,7 +45,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             ? ZCachedError(code: .connectionReestablished, message: "the connection broke while the request was in flight and is reconnecting; the request may or may not have run")
             : ZCachedError(code: .connectionClosed, message: "the connection closed while the request was in flight; the request may or may not have run")
         #if os(Linux)
-        self.rearmsQuickAck = true
+        self.rearmsQuickAck = configuration.rearmsQuickAck
         #else
         self.rearmsQuickAck = false
         #endif
@@ -65,7 +67,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             return
         }
         pipeline.enqueue(.init(id: id, frame: frame, deadline: .now() + requestTimeout, continuation: continuation))
-        writeFramesThatFit()
+        writeFramesThatFit(flushingNow: false)
     }
 
     /// Withdraws a cancelled caller.
@@ -114,7 +116,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             failHeadAndClose(with: error)
             return
         }
-        writeFramesThatFit()
+        writeFramesThatFit(flushingNow: true)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -142,7 +144,12 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     // MARK: Internals
 
-    private func writeFramesThatFit() {
+    /// Writes every waiting frame the window allows.
+    ///
+    /// Callers' requests arrive as separate event-loop tasks. Rather than one syscall each, the
+    /// flush is queued behind the tasks already waiting, so requests enqueued together leave in
+    /// one write. After reading replies the loop is about to flush anyway, so flush at once.
+    private func writeFramesThatFit(flushingNow: Bool) {
         guard let context else { return }
         var wrote = false
         while let frame = pipeline.nextFrameToWrite() {
@@ -151,9 +158,18 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             context.write(wrapOutboundOut(buffer), promise: nil)
             wrote = true
         }
-        if wrote {
+        guard wrote else { return }
+        armDeadlineTimer()
+        if flushingNow {
+            flushPending = false
             context.flush()
-            armDeadlineTimer()
+        } else if !flushPending {
+            flushPending = true
+            context.eventLoop.assumeIsolatedUnsafeUnchecked().execute { [self] in
+                guard flushPending else { return }
+                flushPending = false
+                self.context?.flush()
+            }
         }
     }
 

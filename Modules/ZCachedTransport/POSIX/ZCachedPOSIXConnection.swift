@@ -315,7 +315,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             }
             guard let received else { continue }
             guard received > 0 else { throw .lost("the server closed the connection before replying") }
-            socket.rearmQuickAck()
+            if configuration.rearmsQuickAck { socket.rearmQuickAck() }
             link.decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
             do throws(ZCachedError) {
                 guard let reply = try link.decoder.next() else { continue }
