@@ -5,7 +5,10 @@ import Glibc
 /// The baseline: a minimal raw-socket load loop with no SDK. It writes pre-encoded frames and
 /// counts `0x03` terminators in what comes back, with one reusable receive buffer, TCP_NODELAY
 /// and (on Linux) TCP_QUICKACK re-armed after each read, as the SDK does.
-final class RawSocketLoad {
+///
+/// `@unchecked Sendable`: the benchmark hands it to one workload task at a time and awaits that
+/// task before the next starts, so its buffer is never touched by two threads at once.
+final class RawSocketLoad: @unchecked Sendable {
     private let descriptor: Int32
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
 

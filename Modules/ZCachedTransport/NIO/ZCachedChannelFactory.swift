@@ -8,12 +8,12 @@ import ZCachedCore
 enum ZCachedChannelFactory {
     static func makeChannel(
         configuration: ZCachedConnectionConfiguration,
-        group: any EventLoopGroup
+        eventLoop: any EventLoop
     ) async throws(ZCachedError) -> (any Channel, NIOLoopBound<ZCachedChannelHandler>) {
         let target = "\(configuration.host):\(configuration.port)"
         do {
             let sslContext = try configuration.tls.map(makeSSLContext)
-            var bootstrap = ClientBootstrap(group: group)
+            var bootstrap = ClientBootstrap(group: eventLoop)
                 .connectTimeout(TimeAmount(configuration.connectTimeout))
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             if let bufferSize = configuration.bufferSize {

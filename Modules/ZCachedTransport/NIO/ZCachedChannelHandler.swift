@@ -120,12 +120,20 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        // The server writes long replies in 4 KiB chunks without TCP_NODELAY; with delayed ACKs
-        // each chunk stalls ~40 ms (PROTOCOL.md §4.7). Linux clears QUICKACK after use: re-arm it.
+        rearmQuickAck(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    /// The server writes long replies in 4 KiB chunks without TCP_NODELAY; with delayed ACKs
+    /// each chunk after the first stalls ~40 ms (PROTOCOL.md §4.7). Linux leaves quick-ACK mode
+    /// whenever the connection looks interactive (after every read and every request sent), so
+    /// re-arm it after both, before the reply's chunks arrive.
+    private func rearmQuickAck(context: ChannelHandlerContext) {
+        #if os(Linux)
         if rearmsQuickAck, let options = context.channel.syncOptions {
             try? options.setOption(.tcpOption(.init(rawValue: CInt(TCP_QUICKACK))), value: 1)
         }
-        context.fireChannelReadComplete()
+        #endif
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -161,16 +169,20 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         guard wrote else { return }
         armDeadlineTimer()
         if flushingNow {
-            flushPending = false
-            context.flush()
+            flush(context: context)
         } else if !flushPending {
             flushPending = true
             context.eventLoop.assumeIsolatedUnsafeUnchecked().execute { [self] in
-                guard flushPending else { return }
-                flushPending = false
-                self.context?.flush()
+                guard flushPending, let context = self.context else { return }
+                flush(context: context)
             }
         }
+    }
+
+    private func flush(context: ChannelHandlerContext) {
+        flushPending = false
+        context.flush()
+        rearmQuickAck(context: context)
     }
 
     private func armDeadlineTimer() {

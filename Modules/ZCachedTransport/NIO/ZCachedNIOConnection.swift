@@ -36,7 +36,12 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     private init(configuration: ZCachedConnectionConfiguration, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
+        self.taskExecutor = ZCachedEventLoopExecutor(eventLoop: eventLoopGroup.next())
     }
+
+    /// An executor on the event loop this connection's channels use. Tasks that prefer it
+    /// (`withTaskExecutorPreference`) send and receive without thread hops.
+    public let taskExecutor: ZCachedEventLoopExecutor
 
     /// Opens a connection, trying up to ``ZCachedConnectionConfiguration/connectionAttempts``
     /// times with the configured backoff.
@@ -96,7 +101,11 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         let eventLoop = channel.eventLoop
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                eventLoop.execute { handler.value.enqueue(id: id, frame: frame, continuation: continuation) }
+                if eventLoop.inEventLoop {
+                    handler.value.enqueue(id: id, frame: frame, continuation: continuation)
+                } else {
+                    eventLoop.execute { handler.value.enqueue(id: id, frame: frame, continuation: continuation) }
+                }
             }
         } onCancel: {
             eventLoop.execute { handler.value.cancel(id: id) }
@@ -170,7 +179,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 }
             }
             do throws(ZCachedError) {
-                let (channel, handler) = try await ZCachedChannelFactory.makeChannel(configuration: configuration, group: eventLoopGroup)
+                let (channel, handler) = try await ZCachedChannelFactory.makeChannel(configuration: configuration, eventLoop: taskExecutor.eventLoop)
                 let installed = link.withLock { link in
                     if case .closed = link { return false }
                     link = .active(channel, handler)

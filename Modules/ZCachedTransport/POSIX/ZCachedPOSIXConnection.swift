@@ -298,6 +298,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 try waitFor(POSIXSocket.writable, on: socket, deadline: deadline)
             }
         }
+        // Sending leaves Linux's quick-ACK mode; re-arm it before the reply's chunks arrive.
+        if configuration.rearmsQuickAck { socket.rearmQuickAck() }
     }
 
     /// Reads until the decoder yields one reply.
