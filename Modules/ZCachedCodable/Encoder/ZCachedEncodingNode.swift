@@ -1,0 +1,89 @@
+import ZCachedCore
+
+/// One value being encoded. Containers hold nodes by reference so a nested container can keep
+/// writing after its parent handed it out; ``resolve()`` turns the finished tree into a value.
+final class ZCachedEncodingNode {
+    private enum Kind {
+        case unset, value, map, array
+    }
+
+    private var kind = Kind.unset
+    private var value = ZCachedValue.null
+    private var mapKeys: [String] = []
+    private var mapChildren: [String: ZCachedEncodingNode] = [:]
+    private var elements: [ZCachedEncodingNode] = []
+    /// Whether an array is stored as an unordered set (the node encoded a `Set`).
+    var isUnorderedSet = false
+    /// Where the node sits, for errors found when resolving.
+    let codingPath: [any CodingKey]
+
+    init(codingPath: [any CodingKey]) {
+        self.codingPath = codingPath
+    }
+
+    /// Stores a finished value.
+    func set(_ value: ZCachedValue) {
+        kind = .value
+        self.value = value
+    }
+
+    /// Makes the node a map, or keeps it one.
+    func becomeMap() {
+        guard kind != .map else { return }
+        precondition(kind == .unset, "\(ZCachedCodingErrors.describe(codingPath)) asked for a keyed container after encoding something else")
+        kind = .map
+    }
+
+    /// Makes the node an array, or keeps it one.
+    func becomeArray() {
+        guard kind != .array else { return }
+        precondition(kind == .unset, "\(ZCachedCodingErrors.describe(codingPath)) asked for an unkeyed container after encoding something else")
+        kind = .array
+    }
+
+    /// The number of array elements so far.
+    var count: Int { elements.count }
+
+    /// A new child stored under `key` of this map, replacing an earlier one.
+    func child(forKey key: String, codingPath: [any CodingKey]) -> ZCachedEncodingNode {
+        let child = ZCachedEncodingNode(codingPath: codingPath)
+        if mapChildren.updateValue(child, forKey: key) == nil { mapKeys.append(key) }
+        return child
+    }
+
+    /// A new child appended to this array.
+    func appendChild(codingPath: [any CodingKey]) -> ZCachedEncodingNode {
+        let child = ZCachedEncodingNode(codingPath: codingPath)
+        elements.append(child)
+        return child
+    }
+
+    /// The finished value.
+    /// - Throws: `EncodingError.invalidValue` naming the field for an empty map, which the
+    ///   server rejects, or a value that encoded nothing.
+    func resolve() throws(EncodingError) -> ZCachedValue {
+        switch kind {
+        case .value:
+            return value
+        case .unset:
+            throw ZCachedCodingErrors.invalidValue(value, codingPath, "encoded no value")
+        case .array:
+            var resolved: [ZCachedValue] = []
+            resolved.reserveCapacity(elements.count)
+            for element in elements { resolved.append(try element.resolve()) }
+            return isUnorderedSet ? .unorderedSet(resolved) : .array(resolved)
+        case .map:
+            guard !mapKeys.isEmpty else {
+                throw ZCachedCodingErrors.invalidValue(
+                    ZCachedMap(),
+                    codingPath,
+                    "is an empty struct or dictionary; the server rejects empty maps"
+                )
+            }
+            var entries: [ZCachedMap.Entry] = []
+            entries.reserveCapacity(mapKeys.count)
+            for key in mapKeys { entries.append(ZCachedMap.Entry(key: key, value: try mapChildren[key]!.resolve())) }
+            return .map(ZCachedMap(entries))
+        }
+    }
+}

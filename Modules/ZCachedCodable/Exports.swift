@@ -1,0 +1,2 @@
+// `import ZCachedCodable` brings the clients it extends.
+@_exported import ZCachedClient

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import ZCachedClient
+import ZCachedCodable
+import ZCachedCore
+import ZCachedTesting
+
+struct User: Codable, Equatable {
+    enum Role: String, Codable { case admin, guest }
+    var name: String
+    var age: Int
+    var role: Role
+    var nickname: String?
+    var tags: [String]
+}
+
+extension ZCachedKey where Value == User {
+    static func user(_ id: Int) -> Self { Self("codable-user:\(id):\(ObjectIdentifier(ZCachedKeyTag.self).hashValue)") }
+}
+
+/// Keeps the typed keys of different runs of the suite apart.
+enum ZCachedKeyTag {}
+
+enum CodableClientSupport {
+    static func configuration(_ endpoint: ZCachedTestEndpoint) -> ZCachedConfiguration {
+        ZCachedConfiguration(host: endpoint.host, port: endpoint.port, poolSize: 1)
+    }
+
+    static func uniquePrefix(_ name: String) -> String {
+        "\(name):\(UInt64.random(in: 0...UInt64.max))"
+    }
+
+    static func withAsyncClient(_ body: (ZCachedClient) async throws -> Void) async throws {
+        let endpoint = try await ZCachedTestEndpoint.start()
+        let client = ZCachedClient(configuration: configuration(endpoint))
+        do {
+            try await client.connect()
+            try await body(client)
+        } catch {
+            await client.close()
+            await endpoint.shutdown()
+            throw error
+        }
+        await client.close()
+        await endpoint.shutdown()
+    }
+
+    static func withBlockingClient(_ body: (ZCachedBlockingClient) throws -> Void) async throws {
+        let endpoint = try await ZCachedTestEndpoint.start()
+        do {
+            let client = try ZCachedBlockingClient(configuration: configuration(endpoint))
+            defer { client.close() }
+            try body(client)
+        } catch {
+            await endpoint.shutdown()
+            throw error
+        }
+        await endpoint.shutdown()
+    }
+}
+
+@Suite struct AsyncClientCodableTests {
+    let ann = User(name: "Ann", age: 31, role: .admin, nickname: nil, tags: ["a", "b"])
+
+    @Test func wholeValueRoundTripsAndMissingKeyIsNil() async throws {
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("whole")
+            try await client.set(p, encoding: ann)
+            #expect(try await client.get(p, decoding: User.self) == ann)
+            #expect(try await client.get("\(p):missing", decoding: User.self) == nil)
+            var generator = SeededGenerator(seed: 7)
+            let encoder = ZCachedValueEncoder(stringStrategy: .escaped)
+            let decoder = ZCachedValueDecoder(stringStrategy: .escaped)
+            for index in 0..<30 {
+                let sample = Sample.random(using: &generator, safeStrings: false)
+                try await client.set("\(p):\(index)", encoding: sample, encoder: encoder)
+                #expect(try await client.get("\(p):\(index)", decoding: Sample.self, decoder: decoder) == sample)
+            }
+        }
+    }
+
+    @Test func encodingAndDecodingFailuresBecomeZCachedErrorsNamingTheField() async throws {
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("errors")
+            var bad = ann
+            bad.tags = ["ok", "a\nb"]
+            let refused = await #expect(throws: ZCachedError.self) { try await client.set(p, encoding: bad) }
+            #expect(refused?.code == .invalidArgument)
+            #expect(refused?.message.contains("tags[1]") == true)
+            #expect(try await client.get(p) == nil)
+            try await client.set(p, ["name": "Ann"] as ZCachedValue)
+            let undecodable = await #expect(throws: ZCachedError.self) { try await client.get(p, decoding: User.self) }
+            #expect(undecodable?.code == .unexpectedReply)
+            #expect(undecodable?.message.contains("age is missing") == true)
+            #expect(undecodable?.key == p)
+        }
+    }
+
+    @Test func typedKeysReadAndWriteThroughTheCompiler() async throws {
+        try await CodableClientSupport.withAsyncClient { client in
+            try await client.set(.user(1), ann)
+            #expect(try await client.get(.user(1)) == ann)
+            #expect(try await client[.user(1)] == ann)
+            #expect(try await client[.user(999_999)] == nil)
+            var bo = ann
+            bo.name = "Bo"
+            try await client.set(.user(2), bo)
+            let many = try await client.get(many: [.user(1), .user(2), .user(999_999)])
+            #expect(many == [.user(1): ann, .user(2): bo])
+            #expect(try await client.get(many: [ZCachedKey<User>]()).isEmpty)
+        }
+    }
+
+    @Test func fieldPerKeyStoresOneKeyPerFieldAndLoadsThemBack() async throws {
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("fields")
+            var stored = ann
+            stored.nickname = "A"
+            try await client.store(stored, prefix: p)
+            #expect(try await client.get("\(p):name") == .bulkString("Ann"))
+            #expect(try await client.get("\(p):age") == .integer(31))
+            #expect(try await client.load(User.self, prefix: p) == stored)
+            // A nil field overwrites the old value with null and reads back as nil.
+            try await client.store(ann, prefix: p)
+            #expect(try await client.load(User.self, prefix: p) == ann)
+            #expect(try await client.load(User.self, prefix: "\(p):absent") == nil)
+            try await client.store(ann, prefix: "\(p)/slash", separator: "/")
+            #expect(try await client.get("\(p)/slash/role") == .bulkString("admin"))
+            #expect(try await client.load(User.self, prefix: "\(p)/slash", separator: "/") == ann)
+        }
+    }
+
+    @Test func fieldPerKeyMissingRequiredFieldNamesTheKey() async throws {
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("partial")
+            try await client.store(ann, prefix: p)
+            try await client.delete("\(p):age")
+            let error = await #expect(throws: ZCachedError.self) { try await client.load(User.self, prefix: p) }
+            #expect(error?.code == .unexpectedReply)
+            #expect(error?.message.contains("age is missing") == true)
+            #expect(error?.key == "\(p):age")
+            let notKeyed = await #expect(throws: ZCachedError.self) { try await client.store([1, 2], prefix: p) }
+            #expect(notKeyed?.code == .invalidArgument)
+        }
+    }
+}
+
+@Suite struct BlockingClientCodableTests {
+    let ann = User(name: "Ann", age: 31, role: .guest, nickname: "an", tags: [])
+
+    @Test func everyCodableCommandWorks() async throws {
+        let ann = self.ann
+        try await CodableClientSupport.withBlockingClient { client in
+            let p = CodableClientSupport.uniquePrefix("blocking")
+            try client.set(p, encoding: ann)
+            #expect(try client.get(p, decoding: User.self) == ann)
+            try client.set(.user(3), ann)
+            #expect(try client[.user(3)] == ann)
+            #expect(try client.get(many: [.user(3), .user(999_998)]) == [.user(3): ann])
+            try client.store(ann, prefix: "\(p):f")
+            #expect(try client.load(User.self, prefix: "\(p):f") == ann)
+            let error = #expect(throws: ZCachedError.self) { try client.set(p, encoding: User(name: "", age: 1, role: .guest, tags: [])) }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("name") == true)
+        }
+    }
+}

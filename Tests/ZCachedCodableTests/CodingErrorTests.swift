@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import ZCachedCodable
+import ZCachedCore
+
+@Suite struct CodingErrorTests {
+    struct Friend: Codable { var name: String }
+    struct Group: Codable { var title: String; var friends: [Friend] }
+    struct Empty: Codable {}
+    struct Holder: Codable { var inner: Empty }
+    struct Wide: Codable { var big: UInt64 }
+    struct Narrow: Codable { var small: Int8; var ratio: Float? }
+
+    func encodingError(_ body: () throws -> ZCachedValue) -> EncodingError? {
+        #expect(throws: EncodingError.self) { _ = try body() }
+        do {
+            _ = try body()
+            return nil
+        } catch {
+            return error as? EncodingError
+        }
+    }
+
+    func decodingError(_ body: () throws -> Any) -> DecodingError? {
+        do {
+            _ = try body()
+            Issue.record("expected a DecodingError")
+            return nil
+        } catch let error as DecodingError {
+            return error
+        } catch {
+            Issue.record("expected a DecodingError, got \(error)")
+            return nil
+        }
+    }
+
+    func describe(_ error: EncodingError?) -> (path: String, text: String)? {
+        guard case .invalidValue(_, let context)? = error else { return nil }
+        return (ZCachedCodingErrors.describe(context.codingPath), context.debugDescription)
+    }
+
+    @Test(arguments: ["", "a\nb", "a\rb", "a\u{3}b"])
+    func unstorableStringsAreRefusedNamingTheField(_ bad: String) throws {
+        let group = Group(title: "ok", friends: [Friend(name: "fine"), Friend(name: bad)])
+        let described = describe(encodingError { try ZCachedValueEncoder().encode(group) })
+        #expect(described?.path == "friends[1].name")
+        #expect(described?.text.hasPrefix("friends[1].name: the string ") == true)
+        #expect(described?.text.contains("escaped") == true)
+    }
+
+    @Test func unstorableDictionaryKeysAreRefused() throws {
+        let described = describe(encodingError { try ZCachedValueEncoder().encode(["a\nb": 1]) })
+        #expect(described?.path == "a\nb")
+    }
+
+    @Test func emptyStructsAndDictionariesAreRefusedNamingTheField() throws {
+        #expect(describe(encodingError { try ZCachedValueEncoder().encode(Holder(inner: Empty())) })?.path == "inner")
+        #expect(describe(encodingError { try ZCachedValueEncoder().encode([String: Int]()) })?.text.contains("empty") == true)
+    }
+
+    @Test func integersBeyondInt64AreRefused() throws {
+        #expect(describe(encodingError { try ZCachedValueEncoder().encode(Wide(big: .max)) })?.path == "big")
+    }
+
+    @Test func typeMismatchNamesTheField() throws {
+        let error = decodingError { try ZCachedValueDecoder().decode(Group.self, from: ["title": 1, "friends": .array([])]) }
+        guard case .typeMismatch(_, let context)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(ZCachedCodingErrors.describe(context.codingPath) == "title")
+        #expect(context.debugDescription.contains("found integer"))
+    }
+
+    @Test func missingRequiredFieldIsKeyNotFound() throws {
+        let error = decodingError { try ZCachedValueDecoder().decode(Group.self, from: ["title": "t", "friends": .array([.map(["nom": "x"])])]) }
+        guard case .keyNotFound(let key, let context)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(key.stringValue == "name")
+        #expect(ZCachedCodingErrors.describe(context.codingPath) == "friends[0]")
+    }
+
+    @Test func tooFewElementsIsValueNotFound() throws {
+        let error = decodingError { try ZCachedValueDecoder().decode([Int].self, from: .integer(1)) }
+        guard case .typeMismatch? = error else { Issue.record("got \(String(describing: error))"); return }
+        let short = decodingError {
+            var container = try ZCachedDecoderImplementation(value: .array([]), codingPath: [], options: ZCachedValueDecoder().options).unkeyedContainer()
+            return try container.decode(Int.self)
+        }
+        guard case .valueNotFound? = short else { Issue.record("got \(String(describing: short))"); return }
+    }
+
+    @Test func outOfRangeNumbersAreDataCorrupted() throws {
+        let small = decodingError { try ZCachedValueDecoder().decode(Narrow.self, from: ["small": 300]) }
+        guard case .dataCorrupted(let context)? = small else { Issue.record("got \(String(describing: small))"); return }
+        #expect(ZCachedCodingErrors.describe(context.codingPath) == "small")
+        let float = decodingError { try ZCachedValueDecoder().decode(Narrow.self, from: ["small": 1, "ratio": .double(1e300)]) }
+        guard case .dataCorrupted? = float else { Issue.record("got \(String(describing: float))"); return }
+    }
+
+    @Test(arguments: [
+        (ZCachedValue.bulkString("not base64!"), "Data"),
+        (.bulkString("~%zz"), "escaped String"),
+        (.bulkString("yesterday"), "iso8601 Date"),
+        (.bulkString("http://[bad"), "URL"),
+    ])
+    func malformedSpecialValuesAreDataCorrupted(_ value: ZCachedValue, _ kind: String) throws {
+        let error = decodingError { () throws -> Any in
+            switch kind {
+            case "Data": try ZCachedValueDecoder().decode(Data.self, from: value)
+            case "escaped String": try ZCachedValueDecoder(stringStrategy: .escaped).decode(String.self, from: value)
+            case "iso8601 Date": try ZCachedValueDecoder(dateStrategy: .iso8601).decode(Date.self, from: value)
+            default: try ZCachedValueDecoder().decode(URL.self, from: value)
+            }
+        }
+        guard case .dataCorrupted? = error else { Issue.record("got \(String(describing: error))"); return }
+    }
+}

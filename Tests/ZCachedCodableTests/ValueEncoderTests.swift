@@ -1,0 +1,229 @@
+import Foundation
+import Testing
+@testable import ZCachedCodable
+import ZCachedCore
+
+@Suite struct ValueEncoderTests {
+    struct Person: Codable, Equatable {
+        var name: String
+        var age: Int
+        var email: String?
+        var friends: [Person]
+    }
+
+    let encoder = ZCachedValueEncoder()
+    let decoder = ZCachedValueDecoder()
+
+    func roundTrip<Value: Codable>(_ value: Value, encoder: ZCachedValueEncoder = ZCachedValueEncoder(), decoder: ZCachedValueDecoder = ZCachedValueDecoder()) throws -> Value {
+        try decoder.decode(Value.self, from: encoder.encode(value))
+    }
+
+    @Test func primitivesMapToTheServersTypes() throws {
+        #expect(try encoder.encode(42) == .integer(42))
+        #expect(try encoder.encode(Int8(-3)) == .integer(-3))
+        #expect(try encoder.encode(UInt64(7)) == .integer(7))
+        #expect(try encoder.encode(2.5) == .double(2.5))
+        #expect(try encoder.encode(Float(1.5)) == .double(1.5))
+        #expect(try encoder.encode(Double.nan) == .double(.nan))
+        #expect(try encoder.encode(-Double.infinity) == .double(-.infinity))
+        #expect(try encoder.encode(true) == .boolean(true))
+        #expect(try encoder.encode("hi") == .bulkString("hi"))
+        #expect(try encoder.encode(Int?.none) == .null)
+        #expect(try encoder.encode([1, 2]) == .array([.integer(1), .integer(2)]))
+        #expect(try encoder.encode(Set([3])) == .unorderedSet([.integer(3)]))
+        #expect(try encoder.encode(["a": 1]) == .map(["a": .integer(1)]))
+        #expect(try encoder.encode([5: "x"]) == .map(["5": .bulkString("x")]))
+    }
+
+    @Test func structsBecomeMapsInFieldOrderWithNilStoredAsNull() throws {
+        let value = try encoder.encode(Person(name: "Ann", age: 30, email: nil, friends: []))
+        #expect(value == .map(["name": .bulkString("Ann"), "age": .integer(30), "email": .null, "friends": .array([])]))
+    }
+
+    @Test func nestedTypesRoundTrip() throws {
+        let person = Person(name: "Ann", age: 30, email: "a@b.c", friends: [Person(name: "Bo", age: 2, email: nil, friends: [])])
+        #expect(try roundTrip(person) == person)
+        #expect(try roundTrip([[1, 2], [], [3]]) == [[1, 2], [], [3]])
+        #expect(try roundTrip(["x": ["y": [true]]]) == ["x": ["y": [true]]])
+        #expect(try roundTrip([7: "seven"]) == [7: "seven"])
+        #expect(try roundTrip([Int?.none, 1]) == [nil, 1])
+        #expect(try roundTrip(Set(["a", "b"])) == Set(["a", "b"]))
+    }
+
+    @Test func readsWhatTheServerMaySendBack() throws {
+        #expect(try decoder.decode(String.self, from: .simpleString("s")) == "s")
+        #expect(try decoder.decode(Double.self, from: .integer(3)) == 3)
+        #expect(try decoder.decode(Set<Int>.self, from: .orderedSet([.integer(1)])) == [1])
+        #expect(try decoder.decode(Person.self, from: .map(["name": "A", "age": 1, "friends": .array([])])).email == nil)
+    }
+
+    @Test func generatedValuesRoundTripWithEveryStringAndDateStrategy() throws {
+        for dateStrategy in [ZCachedDateStrategy.secondsSince1970, .millisecondsSince1970, .iso8601] {
+            for stringStrategy in [ZCachedStringStrategy.refuse, .escaped] {
+                var generator = SeededGenerator(seed: 0x5EED)
+                let encoder = ZCachedValueEncoder(stringStrategy: stringStrategy, dateStrategy: dateStrategy)
+                let decoder = ZCachedValueDecoder(stringStrategy: stringStrategy, dateStrategy: dateStrategy)
+                for _ in 0..<150 {
+                    let sample = Sample.random(using: &generator, safeStrings: stringStrategy == .refuse)
+                    let stored = try encoder.encode(sample)
+                    #expect(throws: Never.self) { try ZCachedValidation.checkStorable(stored, argument: "value") }
+                    #expect(try decoder.decode(Sample.self, from: stored) == sample)
+                }
+            }
+        }
+    }
+}
+
+@Suite struct StrategyTests {
+    @Test func escapingRestoresEveryStringAndProducesOnlyStorableStrings() throws {
+        var generator = SeededGenerator(seed: 42)
+        let fixed = ["", "~", "~~", "%", "%25", "~%0A", "a\nb", "\r\n\u{3}", "100%", "plain", "~x", "é🙂"]
+        for text in fixed + (0..<2000).map({ _ in generator.string(maxLength: 8) }) {
+            let stored = ZCachedStringEscaping.escape(text)
+            #expect(ZCachedValidation.problem(inString: stored.utf8) == nil, "\(text.debugDescription) → \(stored.debugDescription)")
+            #expect(ZCachedStringEscaping.unescape(stored) == text)
+        }
+        #expect(ZCachedStringEscaping.escape("plain") == "plain")
+        #expect(ZCachedStringEscaping.escape("") == "~")
+        #expect(ZCachedStringEscaping.escape("a\nb") == "~a%0Ab")
+        #expect(ZCachedStringEscaping.escape("~x") == "~~x")
+    }
+
+    @Test func escapedStrategyAppliesToDictionaryKeys() throws {
+        let encoder = ZCachedValueEncoder(stringStrategy: .escaped)
+        let decoder = ZCachedValueDecoder(stringStrategy: .escaped)
+        let value = ["": "", "line\nbreak": "x"]
+        let stored = try encoder.encode(value)
+        #expect(throws: Never.self) { try ZCachedValidation.checkStorable(stored, argument: "value") }
+        #expect(try decoder.decode([String: String].self, from: stored) == value)
+    }
+
+    @Test func dataIsBase64AndEmptyDataAnEmptyArray() throws {
+        let encoder = ZCachedValueEncoder()
+        #expect(try encoder.encode(Data([1, 2, 3])) == .bulkString("AQID"))
+        #expect(try encoder.encode(Data()) == .array([]))
+        #expect(try ZCachedValueDecoder().decode(Data.self, from: .array([])) == Data())
+    }
+
+    @Test func datesFollowTheirStrategy() throws {
+        let date = Date(timeIntervalSince1970: 1_714_566_600.25)
+        #expect(try ZCachedValueEncoder().encode(date) == .double(1_714_566_600.25))
+        #expect(try ZCachedValueEncoder(dateStrategy: .millisecondsSince1970).encode(date) == .double(1_714_566_600_250))
+        #expect(try ZCachedValueEncoder(dateStrategy: .iso8601).encode(date) == .bulkString("2024-05-01T12:30:00.250Z"))
+        let iso = ZCachedValueDecoder(dateStrategy: .iso8601)
+        #expect(try iso.decode(Date.self, from: .bulkString("2024-05-01T12:30:00Z")) == Date(timeIntervalSince1970: 1_714_566_600))
+        #expect(try ZCachedValueDecoder(dateStrategy: .millisecondsSince1970).decode(Date.self, from: .integer(1500)) == Date(timeIntervalSince1970: 1.5))
+    }
+
+    @Test func urlsAreTheirAbsoluteString() throws {
+        let url = URL(string: "https://example.com/a?b=c")!
+        #expect(try ZCachedValueEncoder().encode(url) == .bulkString("https://example.com/a?b=c"))
+        #expect(try ZCachedValueDecoder().decode(URL.self, from: .bulkString("https://example.com/a?b=c")) == url)
+    }
+}
+
+@Suite struct CodingKeyAndSuperTests {
+    enum NumberedKeys: Int, CodingKey { case first = 1, second = 2 }
+
+    struct Numbered: Codable, Equatable {
+        var first: String
+        var second: Int
+
+        init(first: String, second: Int) {
+            self.first = first
+            self.second = second
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: NumberedKeys.self)
+            first = try container.decode(String.self, forKey: .first)
+            second = try container.decode(Int.self, forKey: .second)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: NumberedKeys.self)
+            try container.encode(first, forKey: .first)
+            try container.encode(second, forKey: .second)
+        }
+    }
+
+    class Animal: Codable {
+        var legs: Int
+        init(legs: Int) { self.legs = legs }
+    }
+
+    final class Dog: Animal {
+        var name: String
+        enum CodingKeys: CodingKey { case name }
+
+        init(name: String, legs: Int) {
+            self.name = name
+            super.init(legs: legs)
+        }
+
+        required init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            try super.init(from: container.superDecoder())
+        }
+
+        override func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try super.encode(to: container.superEncoder())
+        }
+    }
+
+    /// Writes through nested containers and an unkeyed super encoder.
+    struct Manual: Codable, Equatable {
+        var x: Int
+        var ys: [String]
+        enum Keys: String, CodingKey { case outer, inner, list, extra }
+
+        init(x: Int, ys: [String]) {
+            self.x = x
+            self.ys = ys
+        }
+
+        init(from decoder: any Decoder) throws {
+            let outer = try decoder.container(keyedBy: Keys.self).nestedContainer(keyedBy: Keys.self, forKey: .outer)
+            x = try outer.decode(Int.self, forKey: .inner)
+            var list = try outer.nestedUnkeyedContainer(forKey: .list)
+            var ys: [String] = []
+            while !list.isAtEnd { ys.append(try list.superDecoder().singleValueContainer().decode(String.self)) }
+            self.ys = ys
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var root = encoder.container(keyedBy: Keys.self)
+            var outer = root.nestedContainer(keyedBy: Keys.self, forKey: .outer)
+            try outer.encode(x, forKey: .inner)
+            var list = outer.nestedUnkeyedContainer(forKey: .list)
+            for y in ys {
+                var single = list.superEncoder().singleValueContainer()
+                try single.encode(y)
+            }
+        }
+    }
+
+    @Test func intCodingKeysUseTheirStringValue() throws {
+        let value = Numbered(first: "a", second: 2)
+        let stored = try ZCachedValueEncoder().encode(value)
+        #expect(stored == .map(["first": .bulkString("a"), "second": .integer(2)]))
+        #expect(try ZCachedValueDecoder().decode(Numbered.self, from: stored) == value)
+    }
+
+    @Test func superEncoderStoresTheSuperclassUnderSuper() throws {
+        let stored = try ZCachedValueEncoder().encode(Dog(name: "Rex", legs: 4))
+        #expect(stored == .map(["name": .bulkString("Rex"), "super": .map(["legs": .integer(4)])]))
+        let dog = try ZCachedValueDecoder().decode(Dog.self, from: stored)
+        #expect(dog.name == "Rex" && dog.legs == 4)
+    }
+
+    @Test func nestedContainersAndUnkeyedSuperEncodersRoundTrip() throws {
+        let value = Manual(x: 3, ys: ["p", "q"])
+        let stored = try ZCachedValueEncoder().encode(value)
+        #expect(stored == .map(["outer": .map(["inner": .integer(3), "list": .array([.bulkString("p"), .bulkString("q")])])]))
+        #expect(try ZCachedValueDecoder().decode(Manual.self, from: stored) == value)
+    }
+}
