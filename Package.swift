@@ -131,6 +131,18 @@ let package = Package(
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(
+            name: "ZCachedReliabilityTests",
+            dependencies: ["ZCachedCore", "ZCachedClient", "ZCachedTransport", "ZCachedPool", "ZCachedTesting"],
+            path: "Tests/ZCachedReliabilityTests",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
+            name: "ZCachedCodableTests",
+            dependencies: ["ZCachedCore", "ZCachedClient", "ZCachedCodable", "ZCachedTesting"],
+            path: "Tests/ZCachedCodableTests",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
             name: "ZCachedTestingTests",
             dependencies: ["ZCachedCore", "ZCachedTesting"],
             path: "Tests/ZCachedTestingTests",

@@ -83,18 +83,16 @@ let asyncStrictOnLoop = try await measure("async client, strict, on the connecti
     }
 }
 
-// Sixteen requests in flight on one connection, inside the 4096-byte window.
-let depth = 16
-let pipelinedFrames = Array([[UInt8]](repeating: setGetFrames, count: depth / 2).joined())
-let rawPipelined = try await measure("raw socket, \(depth) in flight, 1 connection", operations: requests) {
-    for _ in 0..<(requests / depth) { try raw.roundTrip(pipelinedFrames, replies: depth) }
+func ratio(_ sdk: Double, _ baseline: Double) -> String {
+    String(Double(Int(sdk / baseline * 100)) / 100) + "x"
 }
-let asyncPipelined = try await measure("async client, \(depth) concurrent callers, 1 conn", operations: requests) {
+
+/// Callers that each send their share of `requests`, half SETs and half GETs, through `client`.
+func concurrentCallers(_ callers: Int, on client: ZCachedClient) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for caller in 0..<depth {
+        for caller in 0..<callers {
             group.addTask {
-                // Half the callers write, half read: the same SET/GET mix as the raw frames.
-                for _ in 0..<(requests / depth) {
+                for _ in 0..<(requests / callers) {
                     if caller.isMultiple(of: 2) {
                         try await client.set(key, value)
                     } else {
@@ -106,11 +104,44 @@ let asyncPipelined = try await measure("async client, \(depth) concurrent caller
         try await group.waitForAll()
     }
 }
+
+/// Raw sockets, each with `depth` requests in flight per write, driven by one thread each.
+func rawPipelined(connections: Int, depth: Int) async throws {
+    let frames = Array([[UInt8]](repeating: setGetFrames, count: depth / 2).joined())
+    let sockets = try (0..<connections).map { _ in try RawSocketLoad(host: host, port: port) }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for socket in sockets {
+            group.addTask {
+                for _ in 0..<(requests / connections / depth) { try socket.roundTrip(frames, replies: depth) }
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+
+// Concurrent callers on one connection (pipelined inside the 4096-byte window), and a pool.
+var pipelinedRatios: [String] = []
+for depth in [16, 32] {
+    let rawRate = try await measure("raw socket, \(depth) in flight, 1 connection", operations: requests) {
+        try await rawPipelined(connections: 1, depth: depth)
+    }
+    let sdkRate = try await measure("async client, \(depth) concurrent callers, 1 conn", operations: requests) {
+        try await concurrentCallers(depth, on: client)
+    }
+    pipelinedRatios.append("async \(depth) callers \(ratio(sdkRate, rawRate))")
+}
 await client.close()
+let pool = ZCachedClient(configuration: ZCachedConfiguration(host: host, port: port, poolSize: 8))
+try await pool.connect()
+let rawPool = try await measure("raw sockets, 8 connections x 8 in flight", operations: requests) {
+    try await rawPipelined(connections: 8, depth: 8)
+}
+let asyncPool = try await measure("async client, pool of 8, 64 concurrent callers", operations: requests) {
+    try await concurrentCallers(64, on: pool)
+}
+await pool.close()
 await server?.shutdown()
 
-func ratio(_ sdk: Double, _ baseline: Double) -> String {
-    String(Double(Int(sdk / baseline * 100)) / 100) + "x"
-}
 print("ratios to the raw baseline measured in this run:")
-print("  blocking strict \(ratio(blockingStrict, rawStrict)), async strict \(ratio(asyncStrict, rawStrict)) (\(ratio(asyncStrictOnLoop, rawStrict)) on its loop), async \(depth) callers \(ratio(asyncPipelined, rawPipelined))")
+print("  blocking strict \(ratio(blockingStrict, rawStrict)), async strict \(ratio(asyncStrict, rawStrict)) (\(ratio(asyncStrictOnLoop, rawStrict)) on its loop)")
+print("  \(pipelinedRatios.joined(separator: ", ")), pool of 8 \(ratio(asyncPool, rawPool))")

@@ -10,8 +10,8 @@ struct FaultedReplyQueue {
         case reply([UInt8], frameBytes: Int, singleBytes: Bool)
         /// Hold everything after this point for the duration.
         case wait(Duration)
-        /// Close the connection here.
-        case close
+        /// Close the connection here; with `reset`, with `SO_LINGER` 0 so the peer gets a TCP RST.
+        case close(reset: Bool)
     }
 
     private var items = CircularBuffer<Item>()

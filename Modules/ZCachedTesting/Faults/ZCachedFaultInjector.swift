@@ -1,6 +1,15 @@
 import Synchronization
 
-/// The embedded server's fault hooks: arm faults for chosen requests, or refuse new connections.
+/// The embedded server's fault hooks: arm faults for chosen requests, refuse new connections, or
+/// emulate the real server's crashes.
+///
+/// ```swift
+/// server.faults.inject(.dropReply, on: .requestNumber(7))      // lose one reply
+/// server.faults.inject(.replyWithGarbage, on: .command("GET"))  // every GET gets garbage
+/// server.faults.emulatesCrashes = true                          // `*0` now kills every connection
+/// ```
+///
+/// See ``ZCachedFault`` for the fault plan.
 ///
 /// Every member may be called from any thread; the state sits behind a lock. When nothing is
 /// armed, the server's hot path only reads one atomic flag.
@@ -13,6 +22,7 @@ public final class ZCachedFaultInjector: Sendable {
     private let armed = Mutex<[Armed]>([])
     private let hasArmedFaults = Atomic<Bool>(false)
     private let refuses = Atomic<Bool>(false)
+    private let crashes = Atomic<Bool>(false)
 
     init() {}
 
@@ -36,13 +46,32 @@ public final class ZCachedFaultInjector: Sendable {
         set { refuses.store(newValue, ordering: .releasing) }
     }
 
-    /// Disarms every fault and accepts connections again.
+    /// Whether requests that crash the real server (PROTOCOL.md §6.1–§6.4) crash the embedded one.
+    ///
+    /// Off by default: the server then answers them as the real server's code means to (an
+    /// error reply, or `+OK` for a nested error value). When on, such a request makes the server
+    /// stop listening and close every connection at once, sending nothing, as the real process
+    /// does when it dies; ``ZCachedTestServer/restart()`` brings it back (the key space is kept,
+    /// unlike a real crash). The requests are:
+    /// - an empty request array, `*0` (§6.1);
+    /// - GET, DELETE or SIZEOF whose key is not a string, `GET :1` (§6.2);
+    /// - a command name that is not a string, `*1\r\n:1` (§6.3: the real server crashes on it
+    ///   only sometimes; the emulation always does);
+    /// - SET or MSET with an error value nested in a value (§6.4: the real server crashes once the
+    ///   key space is next touched; the emulation crashes at once).
+    public var emulatesCrashes: Bool {
+        get { crashes.load(ordering: .acquiring) }
+        set { crashes.store(newValue, ordering: .releasing) }
+    }
+
+    /// Disarms every fault, accepts connections again and stops emulating crashes.
     public func removeAll() {
         armed.withLock { armed in
             armed.removeAll()
             hasArmedFaults.store(false, ordering: .releasing)
         }
         refusesConnections = false
+        emulatesCrashes = false
     }
 
     /// The plan for request `number` (server-wide, 1-based) whose command name is `command`

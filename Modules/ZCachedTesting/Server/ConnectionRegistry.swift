@@ -14,6 +14,13 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
+    /// Starts closing every tracked connection at once, without waiting: an emulated crash.
+    func closeAllNow() {
+        for channel in channels.withLock({ Array($0.values) }) {
+            channel.close(promise: nil)
+        }
+    }
+
     /// Closes every tracked connection and waits until each is closed.
     func closeAll() async {
         let open = channels.withLock { Array($0.values) }

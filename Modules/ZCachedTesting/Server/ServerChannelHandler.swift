@@ -1,11 +1,21 @@
 import NIOCore
 import ZCachedCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Serves one connection: cuts frames, runs each in order, and writes the replies.
 ///
 /// Replies to all frames of one read batch go out in one write, flushed once in
 /// `channelReadComplete`. Replies hit by a fault go through ``FaultedReplyQueue`` so that later
-/// replies keep their order behind them. All state is bound to the channel's event loop.
+/// replies keep their order behind them; an emulated crash (``ZCachedFaultInjector/emulatesCrashes``)
+/// closes the listener and every connection of the server. All state is bound to the channel's
+/// event loop.
 final class ServerChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -13,6 +23,7 @@ final class ServerChannelHandler: ChannelInboundHandler {
     private let executor: CommandExecutor
     private let faults: ZCachedFaultInjector
     private let statistics: StatisticsCounters
+    private let connections: ConnectionRegistry
     private let maximumRequestSize: Int
 
     private var deframer = RequestDeframer()
@@ -31,11 +42,13 @@ final class ServerChannelHandler: ChannelInboundHandler {
         executor: CommandExecutor,
         faults: ZCachedFaultInjector,
         statistics: StatisticsCounters,
+        connections: ConnectionRegistry,
         maximumRequestSize: Int
     ) {
         self.executor = executor
         self.faults = faults
         self.statistics = statistics
+        self.connections = connections
         self.maximumRequestSize = maximumRequestSize
     }
 
@@ -45,7 +58,7 @@ final class ServerChannelHandler: ChannelInboundHandler {
         statistics.recordBytesReceived(bytes.readableBytes)
         deframer.append(bytes)
         while !isClosing, let frame = deframer.nextFrame() {
-            handle(frame)
+            handle(frame, context: context)
         }
         if !isClosing && deframer.bufferedByteCount > maximumRequestSize {
             // Like the real server: over the limit without a complete frame, close with no reply.
@@ -63,7 +76,7 @@ final class ServerChannelHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    private func handle(_ frame: ByteBuffer) {
+    private func handle(_ frame: ByteBuffer, context: ChannelHandlerContext) {
         let frameBytes = frame.readableBytes + 1
         bytesInFlight += frameBytes
         if bytesInFlight > maximumBytesInFlight {
@@ -78,6 +91,11 @@ final class ServerChannelHandler: ChannelInboundHandler {
             } catch {
                 return error
             }
+        }
+        if faults.emulatesCrashes, frame.withUnsafeReadableBytes({ CrashingRequest.crashes(frame: $0, elements: elements) }) {
+            _ = statistics.recordRequest()
+            crash(context: context)
+            return
         }
         let plan = faults.plan(forRequest: statistics.recordRequest(), command: commandName)
         if plan.isNone && faulted.isEmpty {
@@ -94,20 +112,35 @@ final class ServerChannelHandler: ChannelInboundHandler {
         return name
     }
 
+    /// Emulates the real server dying: stop listening, close every connection, send nothing.
+    private func crash(context: ChannelHandlerContext) {
+        isClosing = true
+        batch.removeAll()
+        context.channel.parent?.close(promise: nil)
+        connections.closeAllNow()
+    }
+
     private func handleFaulted(plan: FaultPlan, parseError: ServerError?, frameBytes: Int) {
-        if plan.closesConnection {
+        if plan.closesConnection || plan.resetsConnection {
             isClosing = true
-            faulted.append(.close)
+            faulted.append(.close(reset: plan.resetsConnection))
             return
         }
         var reply: [UInt8] = []
         executor.respond(to: elements, parseError: parseError, into: &reply)
-        reply.append(plan.corruptsTerminator ? 0x04 : 0x03)
+        if let replacement = plan.replacement { reply = replacement }
+        reply.append(contentsOf: plan.terminator)
         if plan.dropsReply {
             bytesInFlight -= frameBytes
             return
         }
         if let delay = plan.delay { faulted.append(.wait(delay)) }
+        if let limit = plan.closesAfterReplyBytes {
+            isClosing = true
+            faulted.append(.reply(Array(reply.prefix(limit)), frameBytes: frameBytes, singleBytes: plan.splitsIntoSingleBytes))
+            faulted.append(.close(reset: false))
+            return
+        }
         faulted.append(.reply(reply, frameBytes: frameBytes, singleBytes: plan.splitsIntoSingleBytes))
     }
 
@@ -126,8 +159,9 @@ final class ServerChannelHandler: ChannelInboundHandler {
                 bytesInFlight -= frameBytes
             case .wait(let delay):
                 scheduleResume(after: delay, context: context)
-            case .close:
+            case .close(let reset):
                 context.flush()
+                if reset { Self.setLingerZero(context.channel) }
                 context.close(promise: nil)
                 return
             }
@@ -143,6 +177,15 @@ final class ServerChannelHandler: ChannelInboundHandler {
         for byte in bytes {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(integer: byte)), promise: nil)
         }
+    }
+
+    /// Makes the next close send a TCP RST: `SO_LINGER` on with a zero timeout.
+    private static func setLingerZero(_ channel: any Channel) {
+        var lingerZero = linger()
+        lingerZero.l_onoff = 1
+        lingerZero.l_linger = 0
+        // On the channel's own event loop the option is set before this returns.
+        (channel as? any SocketOptionProvider)?.setSoLinger(lingerZero).whenFailure { _ in }
     }
 
     private func scheduleResume(after delay: Duration, context: ChannelHandlerContext) {

@@ -16,7 +16,7 @@ struct ServerServices: Sendable {
     func bind(host: String, port: Int) async throws -> any Channel {
         try await ServerBootstrap(group: configuration.eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: configuration.writesLikeTheRealServer ? 0 : 1)
             .childChannelInitializer { channel in
                 self.initialize(channel)
             }
@@ -36,11 +36,15 @@ struct ServerServices: Sendable {
             if let tlsContext = configuration.tlsContext {
                 try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
             }
+            if configuration.writesLikeTheRealServer {
+                try pipeline.addHandler(RealServerWriteHandler())
+            }
             try pipeline.addHandler(
                 ServerChannelHandler(
                     executor: CommandExecutor(keySpace: keySpace),
                     faults: faults,
                     statistics: statistics,
+                    connections: connections,
                     maximumRequestSize: configuration.maximumRequestSize
                 )
             )

@@ -1,0 +1,214 @@
+import Testing
+import ZCachedClient
+import ZCachedCore
+import ZCachedTesting
+
+/// ZCachedClient (pipelined NIO connections) against a misbehaving server: every caller gets
+/// the right answer or a typed error, nothing hangs, and the pool recovers.
+@Suite(.timeLimit(.minutes(1)))
+struct AsyncClientReliabilityTests {
+    static func withClient(
+        server configuration: ZCachedTestServer.Configuration = .init(),
+        poolSize: Int = 2,
+        requestTimeout: Duration = .seconds(2),
+        connectionAttempts: Int = 5,
+        _ body: (ZCachedClient, ZCachedTestServer) async throws -> Void
+    ) async throws {
+        try await Reliability.withServer(configuration) { server in
+            let client = ZCachedClient(
+                configuration: Reliability.configuration(
+                    server, poolSize: poolSize, requestTimeout: requestTimeout, connectionAttempts: connectionAttempts
+                )
+            )
+            try await client.connect()
+            do {
+                try await body(client, server)
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+        }
+    }
+
+    /// One call of the checked load: SET and GET a unique value, ECHO another.
+    static func checkedCall(_ client: ZCachedClient, key: String, ledger: OutcomeLedger) async {
+        do {
+            try await client.set(key, key)
+            ledger.reply(try await client.get(key, as: String.self), expected: key)
+            ledger.reply(try await client.echo("echo-\(key)"), expected: "echo-\(key)")
+        } catch {
+            ledger.error(error)
+        }
+    }
+
+    static func expectNoWrongAnswers(_ ledger: OutcomeLedger) {
+        #expect(ledger.wrong.isEmpty, "replies delivered to the wrong caller: \(ledger.wrong.prefix(5))")
+        #expect(ledger.untyped.isEmpty, "untyped errors: \(ledger.untyped.prefix(5))")
+        #expect(ledger.errorCodes.isSubset(of: Reliability.connectionLossCodes), "\(ledger.errorCodes)")
+    }
+
+    @Test func restartMidLoadGivesTypedErrorsThenLoadResumes() async throws {
+        try await Self.withClient(poolSize: 4) { client, server in
+            let p = Reliability.uniquePrefix("async-restart")
+            let ledger = OutcomeLedger()
+            let stop = StopFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                defer { stop.stop() }
+                for worker in 0..<16 {
+                    group.addTask {
+                        var index = 0
+                        while !stop.isStopped {
+                            let failures = ledger.errorCount
+                            await Self.checkedCall(client, key: "\(p):\(worker):\(index)", ledger: ledger)
+                            index += 1
+                            // A reconnecting pool fails calls without suspending: back off like a
+                            // real caller so the workers cannot starve the test's own task.
+                            if ledger.errorCount > failures { try await Task.sleep(for: .milliseconds(1)) }
+                        }
+                    }
+                }
+                try await Reliability.waitUntil { ledger.correct >= 200 }
+                try await server.restart()
+                let afterRestart = ledger.correct
+                try await Reliability.waitUntil { ledger.correct >= afterRestart + 500 }
+                stop.stop()
+                try await group.waitForAll()
+            }
+            Self.expectNoWrongAnswers(ledger)
+            try await Reliability.waitUntil { client.pool.connectedCount == 4 }
+            #expect(client.pool.all.allSatisfy { $0.pendingRequestCount == 0 })
+        }
+    }
+
+    @Test(
+        .disabled(
+            "bug: ZCachedNIOConnection pipelines and matches replies by order, so after one lost reply (later replies still flowing) each later caller on that connection gets the next caller's reply (GET k:0 returned k:2's value; SET callers got unexpectedReply) until the request timeout closes the connection"
+        )
+    )
+    func aLostReplyTimesOutReplacesTheConnectionAndNoReplyGoesToTheWrongCaller() async throws {
+        try await Self.withClient(poolSize: 2, requestTimeout: .milliseconds(500)) { client, server in
+            let p = Reliability.uniquePrefix("async-lost")
+            let accepted = server.statistics.connectionsAccepted
+            server.faults.inject(.dropReply, on: .requestNumber(server.statistics.requestsReceived + 60))
+            let ledger = OutcomeLedger()
+            await withTaskGroup(of: Void.self) { group in
+                for task in 0..<200 {
+                    group.addTask { await Self.checkedCall(client, key: "\(p):\(task)", ledger: ledger) }
+                }
+            }
+            Self.expectNoWrongAnswers(ledger)
+            #expect(ledger.errorCodes.contains(.timeout), "the lost reply is detected by the request timeout")
+            try await Reliability.waitUntil { client.pool.connectedCount == 2 }
+            #expect(server.statistics.connectionsAccepted > accepted, "the timed-out connection was replaced")
+            try await client.ping()
+        }
+    }
+
+    @Test(arguments: ReplyFaultCase.all)
+    func aBrokenReplyFailsTypedAndTheConnectionIsReplaced(_ fault: ReplyFaultCase) async throws {
+        try await Self.withClient(poolSize: 1, requestTimeout: .milliseconds(500)) { client, server in
+            try await client.ping()
+            let accepted = server.statistics.connectionsAccepted
+            server.faults.inject(fault.fault, on: .nextRequest)
+            fault.check(await Result { () async throws(ZCachedError) in try await client.echo("hit") }, message: "hit")
+            let message = Reliability.uniquePrefix("after")
+            #expect(try await Reliability.eventually { try await client.echo(message) } == message)
+            if fault.replacesConnection {
+                #expect(server.statistics.connectionsAccepted > accepted)
+            }
+        }
+    }
+
+    @Test func refusedConnectionFailsToConnect() async throws {
+        let server = try await ZCachedTestServer.start()
+        await server.shutdown()
+        let client = ZCachedClient(configuration: Reliability.configuration(server, connectionAttempts: 1))
+        let error = await #expect(throws: ZCachedError.self) { try await client.connect() }
+        #expect(error?.code == .connectFailed)
+        await client.close()
+    }
+
+    @Test(
+        .disabled(
+            "bug (suspected): with connectionAttempts 2 and a server that accepts then closes, ZCachedNIOConnection keeps cycling reconnecting/connected (each TCP connect succeeds) and in 10 s never becomes broken, so cleanUpBroken() has nothing to remove; passes only sometimes"
+        )
+    )
+    func acceptedThenClosedConnectionsBreakAndAreCleanedUp() async throws {
+        try await Self.withClient(poolSize: 2, connectionAttempts: 2) { client, server in
+            server.faults.refusesConnections = true
+            try await server.restart()
+            try await Reliability.waitUntil { client.pool.broken.count == 2 }
+            let error = await #expect(throws: ZCachedError.self) { try await client.ping() }
+            #expect(error.map { [.noAvailableConnections, .connectionClosed].contains($0.code) } == true, "\(String(describing: error))")
+            #expect(await client.cleanUpBroken() == 2)
+            #expect(client.pool.count == 0)
+            server.faults.refusesConnections = false
+            try await client.connect()
+            try await client.ping()
+        }
+    }
+
+    @Test func aRequestOverTheServerLimitClosesTheConnectionAndTheClientRecovers() async throws {
+        try await Self.withClient(server: .init(maximumRequestSize: 1000), poolSize: 1) { client, server in
+            let error = await #expect(throws: ZCachedError.self) {
+                try await client.set("big", .bulkString([UInt8](repeating: 0x61, count: 20_000)))
+            }
+            #expect(error.map { ReplyFaultCase.closedCodes.contains($0.code) } == true, "\(String(describing: error))")
+            try await Reliability.eventually { try await client.ping() }
+            #expect(server.statistics.connectionsAccepted == 2)
+        }
+    }
+
+    @Test func aClientConfiguredWithTheServerLimitRefusesTheRequestUnsent() async throws {
+        try await Reliability.withServer(.init(maximumRequestSize: 1000)) { server in
+            let client = ZCachedClient(configuration: Reliability.configuration(server, poolSize: 1, maximumRequestSize: 1000))
+            try await client.connect()
+            let before = server.statistics
+            let error = await #expect(throws: ZCachedError.self) {
+                try await client.set("big", .bulkString([UInt8](repeating: 0x61, count: 2000)))
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(server.statistics == before)
+            try await client.ping()
+            await client.close()
+        }
+    }
+
+    @Test(arguments: RefusedInputs.all)
+    func aRefusedInputSendsNoByte(_ input: RefusedInputs.Case) async throws {
+        try await Self.withClient(poolSize: 1) { client, server in
+            try await client.ping()
+            let before = server.statistics
+            let error = await #expect(throws: ZCachedError.self) { try await input.send(through: client) }
+            #expect(error?.code == .invalidArgument)
+            #expect(server.statistics.requestsReceived == before.requestsReceived)
+            #expect(server.statistics.bytesReceived == before.bytesReceived)
+            try await client.ping()
+        }
+    }
+
+    @Test func aRawCrashingSocketGivesCallersTypedErrorsAndTheyRecoverAfterRestart() async throws {
+        try await Self.withClient(poolSize: 2, connectionAttempts: 2) { client, server in
+            server.faults.emulatesCrashes = true
+            let error = await #expect(throws: ZCachedError.self) { try await client.send(ZCachedRawCommand("")) }
+            #expect(error?.code == .invalidArgument, "the SDK cannot send *0")
+            try await client.ping()
+            let crasher = try RawTestConnection(host: server.host, port: server.port)
+            try crasher.send(Array("*0\r\n\u{03}".utf8))
+            #expect(crasher.waitForClose())
+            let failure = try await Reliability.eventually { () async throws -> ZCachedError in
+                guard let failure = await Result(catching: { () async throws(ZCachedError) in try await client.ping() }).error else {
+                    throw Reliability.NotYet()
+                }
+                return failure
+            }
+            #expect(Reliability.connectionLossCodes.contains(failure.code), "\(failure)")
+            try await server.restart()
+            try await Reliability.eventually {
+                await client.reconnectBroken()
+                try await client.ping()
+            }
+        }
+    }
+}

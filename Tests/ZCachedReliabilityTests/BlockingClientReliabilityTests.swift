@@ -1,0 +1,197 @@
+import Dispatch
+import Testing
+import ZCachedClient
+import ZCachedCore
+import ZCachedTesting
+
+/// ZCachedBlockingClient (one request in flight per POSIX connection) against a misbehaving
+/// server: the right answer or a typed error, no hang, and recovery.
+@Suite(.timeLimit(.minutes(1)))
+struct BlockingClientReliabilityTests {
+    static func withClient(
+        server configuration: ZCachedTestServer.Configuration = .init(),
+        poolSize: Int = 2,
+        requestTimeout: Duration = .seconds(2),
+        connectionAttempts: Int = 5,
+        _ body: (ZCachedBlockingClient, ZCachedTestServer) async throws -> Void
+    ) async throws {
+        try await Reliability.withServer(configuration) { server in
+            let client = try ZCachedBlockingClient(
+                configuration: Reliability.configuration(
+                    server, poolSize: poolSize, requestTimeout: requestTimeout, connectionAttempts: connectionAttempts
+                )
+            )
+            do {
+                try await body(client, server)
+            } catch {
+                client.close()
+                throw error
+            }
+            client.close()
+        }
+    }
+
+    /// Runs `body(thread)` on `count` threads (blocking calls must stay off the Swift
+    /// concurrency pool) and returns when all are done.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
+        await withCheckedContinuation { continuation in
+            let group = DispatchGroup()
+            for thread in 0..<count {
+                DispatchQueue.global().async(group: group) { body(thread) }
+            }
+            group.notify(queue: .global()) { continuation.resume() }
+        }
+    }
+
+    static func checkedCall(_ client: ZCachedBlockingClient, key: String, ledger: OutcomeLedger) {
+        do {
+            try client.set(key, key)
+            ledger.reply(try client.get(key, as: String.self), expected: key)
+            ledger.reply(try client.echo("echo-\(key)"), expected: "echo-\(key)")
+        } catch {
+            ledger.error(error)
+        }
+    }
+
+    static func expectNoWrongAnswers(_ ledger: OutcomeLedger) {
+        #expect(ledger.wrong.isEmpty, "replies delivered to the wrong caller: \(ledger.wrong.prefix(5))")
+        #expect(ledger.untyped.isEmpty, "untyped errors: \(ledger.untyped.prefix(5))")
+        #expect(ledger.errorCodes.isSubset(of: Reliability.connectionLossCodes), "\(ledger.errorCodes)")
+    }
+
+    @Test func restartMidLoadGivesTypedErrorsThenLoadResumes() async throws {
+        try await Self.withClient(poolSize: 4) { client, server in
+            let p = Reliability.uniquePrefix("blocking-restart")
+            let ledger = OutcomeLedger()
+            let stop = StopFlag()
+            async let workers: Void = Self.onThreads(6) { thread in
+                var index = 0
+                while !stop.isStopped {
+                    Self.checkedCall(client, key: "\(p):\(thread):\(index)", ledger: ledger)
+                    index += 1
+                }
+            }
+            do {
+                try await Reliability.waitUntil { ledger.correct >= 200 }
+                try await server.restart()
+                let afterRestart = ledger.correct
+                try await Reliability.waitUntil { ledger.correct >= afterRestart + 500 }
+            } catch {
+                stop.stop()
+                await workers
+                throw error
+            }
+            stop.stop()
+            await workers
+            Self.expectNoWrongAnswers(ledger)
+            #expect(client.pool.all.allSatisfy { $0.pendingRequestCount == 0 })
+        }
+    }
+
+    @Test func aLostReplyTimesOutAndNoReplyGoesToTheWrongCaller() async throws {
+        try await Self.withClient(poolSize: 4, requestTimeout: .milliseconds(500)) { client, server in
+            let p = Reliability.uniquePrefix("blocking-lost")
+            let accepted = server.statistics.connectionsAccepted
+            server.faults.inject(.dropReply, on: .requestNumber(server.statistics.requestsReceived + 60))
+            let ledger = OutcomeLedger()
+            await Self.onThreads(8) { thread in
+                for index in 0..<25 { Self.checkedCall(client, key: "\(p):\(thread):\(index)", ledger: ledger) }
+            }
+            Self.expectNoWrongAnswers(ledger)
+            #expect(ledger.errorCodes == [.timeout], "exactly the lost reply fails, by timeout")
+            try client.ping()
+            #expect(server.statistics.connectionsAccepted > accepted, "the timed-out connection was replaced")
+        }
+    }
+
+    @Test(arguments: ReplyFaultCase.all)
+    func aBrokenReplyFailsTypedAndTheConnectionIsReplaced(_ fault: ReplyFaultCase) async throws {
+        try await Self.withClient(poolSize: 1, requestTimeout: .milliseconds(500)) { client, server in
+            try client.ping()
+            let accepted = server.statistics.connectionsAccepted
+            server.faults.inject(fault.fault, on: .nextRequest)
+            fault.check(Result { () throws(ZCachedError) in try client.echo("hit") }, message: "hit")
+            let message = Reliability.uniquePrefix("after")
+            #expect(try await Reliability.eventually { try client.echo(message) } == message)
+            if fault.replacesConnection {
+                #expect(server.statistics.connectionsAccepted > accepted)
+            }
+        }
+    }
+
+    @Test func refusedConnectionFailsToConnect() async throws {
+        let server = try await ZCachedTestServer.start()
+        await server.shutdown()
+        let error = #expect(throws: ZCachedError.self) {
+            _ = try ZCachedBlockingClient(configuration: Reliability.configuration(server, connectionAttempts: 1))
+        }
+        #expect(error?.code == .connectFailed)
+    }
+
+    @Test func acceptedThenClosedConnectionsFailTypedAndAreCleanedUp() async throws {
+        try await Self.withClient(poolSize: 2, connectionAttempts: 2) { client, server in
+            server.faults.refusesConnections = true
+            try await server.restart()
+            for _ in 0..<2 {
+                let error = #expect(throws: ZCachedError.self) { try client.ping() }
+                #expect(error.map { Reliability.connectionLossCodes.contains($0.code) } == true, "\(String(describing: error))")
+            }
+            #expect(client.cleanUpBroken() == client.pool.broken.count)
+            server.faults.refusesConnections = false
+            try await Reliability.eventually {
+                if client.pool.count < 2 { try client.extend(by: 2 - client.pool.count) }
+                try client.ping()
+            }
+        }
+    }
+
+    @Test func aRequestOverTheServerLimitClosesTheConnectionAndTheClientRecovers() async throws {
+        try await Self.withClient(server: .init(maximumRequestSize: 1000), poolSize: 1) { client, _ in
+            let error = #expect(throws: ZCachedError.self) {
+                try client.set("big", .bulkString([UInt8](repeating: 0x61, count: 20_000)))
+            }
+            #expect(error.map { ReplyFaultCase.closedCodes.contains($0.code) } == true, "\(String(describing: error))")
+            try await Reliability.eventually { try client.ping() }
+        }
+    }
+
+    @Test(arguments: RefusedInputs.all)
+    func aRefusedInputSendsNoByte(_ input: RefusedInputs.Case) async throws {
+        try await Self.withClient(poolSize: 1) { client, server in
+            try client.ping()
+            let before = server.statistics
+            let error = #expect(throws: ZCachedError.self) { try input.send(through: client) }
+            #expect(error?.code == .invalidArgument)
+            #expect(server.statistics.requestsReceived == before.requestsReceived)
+            #expect(server.statistics.bytesReceived == before.bytesReceived)
+            try client.ping()
+        }
+    }
+
+    @Test func aRawCrashingSocketGivesCallersTypedErrorsAndTheyRecoverAfterRestart() async throws {
+        try await Self.withClient(poolSize: 1, connectionAttempts: 2) { client, server in
+            server.faults.emulatesCrashes = true
+            let refused = #expect(throws: ZCachedError.self) { try client.send(ZCachedRawCommand("GET", [1])) }
+            #expect(refused?.code == .invalidArgument, "the SDK cannot send GET :1")
+            try client.ping()
+            let crasher = try RawTestConnection(host: server.host, port: server.port)
+            try crasher.send(Array("*2\r\n$3\r\nGET\r\n:1\r\n\u{03}".utf8))
+            #expect(crasher.waitForClose())
+            // The server closes the client's socket on another event loop: wait for a call to see it.
+            let failure = try await Reliability.eventually { () throws -> ZCachedError in
+                guard let failure = Result(catching: { () throws(ZCachedError) in try client.ping() }).error else {
+                    throw Reliability.NotYet()
+                }
+                return failure
+            }
+            #expect(Reliability.connectionLossCodes.contains(failure.code), "\(failure)")
+            try await server.restart()
+            // The blocking client has no reconnectBroken(): replace broken connections instead.
+            try await Reliability.eventually {
+                client.cleanUpBroken()
+                if client.pool.count == 0 { try client.extend(by: 1) }
+                try client.ping()
+            }
+        }
+    }
+}

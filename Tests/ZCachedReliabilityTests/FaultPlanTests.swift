@@ -1,0 +1,110 @@
+import Testing
+import ZCachedCore
+import ZCachedTesting
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The embedded server's fault plan, checked byte for byte on a raw socket.
+@Suite struct FaultPlanTests {
+    static let ping = Array("*1\r\n$4\r\nPING\r\n\u{03}".utf8)
+    static let pong = Array("+PONG\r\n\u{03}".utf8)
+
+    static func withConnection(_ body: (ZCachedTestServer, RawTestConnection) async throws -> Void) async throws {
+        try await Reliability.withServer { server in
+            try await body(server, try RawTestConnection(host: server.host, port: server.port))
+        }
+    }
+
+    @Test func closeAfterReplyBytesWritesAPrefixThenCloses() async throws {
+        try await Self.withConnection { server, raw in
+            server.faults.inject(.closeAfterReplyBytes(3), on: .requestNumber(2))
+            try raw.send(Self.ping + Self.ping)
+            #expect(try raw.receiveReplies(2) == Self.pong + Array("+PO".utf8))
+            #expect(raw.waitForClose())
+        }
+    }
+
+    @Test func resetConnectionSendsARST() async throws {
+        try await Self.withConnection { server, raw in
+            server.faults.inject(.resetConnection, on: .nextRequest)
+            try raw.send(Self.ping)
+            let error = #expect(throws: RawTestConnection.SocketError.self) { _ = try raw.read(timeout: .seconds(5)) }
+            #expect(error?.code == ECONNRESET)
+        }
+    }
+
+    @Test func garbageAndTerminatorFaultsReshapeTheReply() async throws {
+        try await Self.withConnection { server, raw in
+            server.faults.inject(.replyWithGarbage, on: .requestNumber(1))
+            server.faults.inject(.duplicateTerminator, on: .requestNumber(2))
+            server.faults.inject(.omitTerminator, on: .requestNumber(3))
+            server.faults.inject(.replaceReply(with: Array(":7\r\n".utf8)), on: .requestNumber(4))
+            try raw.send(Self.ping + Self.ping + Self.ping + Self.ping)
+            let expected = Array("?garbage\r\n\u{03}+PONG\r\n\u{03}\u{03}+PONG\r\n:7\r\n\u{03}".utf8)
+            #expect(try raw.receiveReplies(4) == expected)
+        }
+    }
+
+    @Test func aPerCommandFaultLeavesOtherCommandsAlone() async throws {
+        try await Self.withConnection { server, raw in
+            server.faults.inject(.replyWithGarbage, on: .command("echo"))
+            try raw.send(Self.ping + Array("*2\r\n$4\r\nECHO\r\n$1\r\nx\r\n\u{03}".utf8) + Self.ping)
+            #expect(try raw.receiveReplies(3) == Self.pong + Array("?garbage\r\n\u{03}".utf8) + Self.pong)
+        }
+    }
+
+    @Test func theRequestSizeLimitIsSetPerServer() async throws {
+        try await Reliability.withServer(.init(maximumRequestSize: 1000)) { server in
+            let raw = try RawTestConnection(host: server.host, port: server.port)
+            try raw.send(Array("*2\r\n$4\r\nECHO\r\n$1500\r\n".utf8))
+            try raw.send([UInt8](repeating: 0x61, count: 1500))
+            #expect(raw.waitForClose())
+            #expect(server.statistics.requestsReceived == 0)
+        }
+    }
+
+    /// The inputs of PROTOCOL.md §6.1–§6.4.
+    static let crashingInputs: [String] = [
+        "*0\r\n",
+        "*2\r\n$3\r\nGET\r\n:1\r\n",
+        "*2\r\n$6\r\nDELETE\r\n:1\r\n",
+        "*2\r\n$6\r\nsizeof\r\n#t\r\n",
+        "*1\r\n:1\r\n",
+        "*3\r\n$3\r\nSET\r\n$1\r\nz\r\n*1\r\n-oops\r\n",
+        "*3\r\n$4\r\nMSET\r\n$1\r\nz\r\n%1\r\n+k\r\n-oops\r\n",
+    ]
+
+    @Test(arguments: crashingInputs)
+    func anEmulatedCrashClosesEveryConnectionAndStopsListening(_ input: String) async throws {
+        try await Self.withConnection { server, bystander in
+            server.faults.emulatesCrashes = true
+            try bystander.send(Self.ping)
+            #expect(try bystander.receiveReplies(1) == Self.pong)
+            let crasher = try RawTestConnection(host: server.host, port: server.port)
+            try crasher.send(Array(input.utf8) + [0x03])
+            #expect(crasher.waitForClose())
+            #expect(bystander.waitForClose(), "every connection of the server closes at once")
+            try await Reliability.waitUntil {
+                (try? RawTestConnection(host: server.host, port: server.port)) == nil
+            }
+            try await server.restart()
+            let revived = try RawTestConnection(host: server.host, port: server.port)
+            try revived.send(Self.ping)
+            #expect(try revived.receiveReplies(1) == Self.pong)
+        }
+    }
+
+    @Test func withoutCrashEmulationTheSameInputsGetReplies() async throws {
+        try await Self.withConnection { _, raw in
+            for input in Self.crashingInputs {
+                try raw.send(Array(input.utf8) + [0x03])
+                let reply = try raw.receiveReplies(1)
+                #expect(reply.last == 0x03, "\(input.debugDescription) gets a reply")
+            }
+        }
+    }
+}
