@@ -106,14 +106,17 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         buffer.withUnsafeReadableBytes { decoder.append($0) }
         do throws(ZCachedError) {
             while let reply = try decoder.next() {
-                switch pipeline.replyReceived() {
-                case .deliver(let continuation): continuation.resume(returning: .success(reply))
-                case .discard: break
-                case .unsolicited: throw ZCachedError.protocolViolation("the server sent a reply no request was waiting for")
+                switch pipeline.replyReceived(reply) {
+                case .deliver(let replies):
+                    for (continuation, reply) in replies { continuation.resume(returning: .success(reply)) }
+                case .none:
+                    break
+                case .outOfOrder(let reason):
+                    throw ZCachedError.protocolViolation(reason)
                 }
             }
         } catch {
-            failHeadAndClose(with: error)
+            failAllAndClose(with: error)
             return
         }
         writeFramesThatFit(flushingNow: true)
@@ -160,10 +163,12 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private func writeFramesThatFit(flushingNow: Bool) {
         guard let context else { return }
         var wrote = false
-        while let frame = pipeline.nextFrameToWrite() {
-            var buffer = context.channel.allocator.buffer(capacity: frame.count)
-            buffer.writeBytes(frame)
-            context.write(wrapOutboundOut(buffer), promise: nil)
+        while case let frames = pipeline.nextFramesToWrite(), !frames.isEmpty {
+            for frame in frames {
+                var buffer = context.channel.allocator.buffer(capacity: frame.count)
+                buffer.writeBytes(frame)
+                context.write(wrapOutboundOut(buffer), promise: nil)
+            }
             wrote = true
         }
         guard wrote else { return }
@@ -205,9 +210,10 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         close(with: closed)
     }
 
-    private func failHeadAndClose(with error: ZCachedError) {
-        if case .deliver(let head) = pipeline.replyReceived() { head.resume(returning: .failure(error)) }
-        close(with: ZCachedError(code: .connectionClosed, message: "the connection was closed after a protocol violation; the request may or may not have run"))
+    /// The reply stream can no longer be trusted: every pending request fails with the
+    /// violation (none of their replies can be matched any more) and the channel closes.
+    private func failAllAndClose(with error: ZCachedError) {
+        close(with: ZCachedError(code: .protocolViolation, message: "\(error.message); the connection was closed and its pending requests may or may not have run"))
     }
 
     private func close(with error: ZCachedError) {

@@ -1,13 +1,23 @@
 import NIOCore
+import ZCachedCore
 
 /// The request/reply bookkeeping of one pipelined connection: which requests wait, which are
 /// written and unanswered, and how many bytes are in flight.
 ///
-/// It keeps the server-safe window: at most `window` bytes of whole frames are written and
-/// unanswered at once (the server corrupts its reply stream past 4096 bytes, PROTOCOL.md §1.1);
-/// a frame larger than the window is written only when nothing else is in flight. Replies are
-/// matched strictly in order. It does no I/O: the channel handler asks it what to do and does it.
-/// It is generic over the continuation and the clock so tests drive it directly.
+/// Two rules keep every reply with its own request:
+/// - **The server-safe window.** At most `window` bytes of whole frames are written and
+///   unanswered at once (the server corrupts its reply stream past 4096 bytes, PROTOCOL.md
+///   §1.1); a frame larger than the window is written alone.
+/// - **Verified groups.** Replies are matched by order, so one reply the server loses (§4.2)
+///   would shift every later reply onto the wrong caller. A request written while nothing else
+///   is in flight goes alone ("bare"): if its reply is lost, it times out and nothing else can
+///   take its place. Requests written together, or while others are in flight, form a group
+///   followed by a sentinel `ECHO` of a unique token; their replies are held until the token
+///   comes back in the right place. A missing, extra or shifted reply then shows up as a token
+///   out of place, and every held reply is discarded instead of delivered.
+///
+/// It does no I/O: the channel handler asks it what to write and tells it what was read. It is
+/// generic over the continuation and the clock so tests drive it directly.
 struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// A request that has not been written yet.
     struct Request {
@@ -17,102 +27,226 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         var continuation: Continuation
     }
 
-    /// A request that has been written and whose reply has not arrived.
-    private struct Written {
-        var id: UInt64
-        var size: Int
-        var deadline: Instant
-        /// `nil` once the caller cancelled: the reply is still read, then discarded.
-        var continuation: Continuation?
+    /// What a reply means.
+    enum ReplyOutcome {
+        /// Hand these replies to their callers, in order.
+        case deliver([(Continuation, ZCachedValue)])
+        /// Nothing to hand out yet (a held reply), or the reply's caller cancelled.
+        case none
+        /// The stream no longer lines up with the requests: fail and close.
+        case outOfOrder(String)
     }
 
-    /// What a reply means for its request.
-    enum ReplyOutcome {
-        /// Hand the reply to this caller.
-        case deliver(Continuation)
-        /// The caller cancelled after the request was written: drop the reply.
-        case discard
-        /// A reply with no request waiting for it: the stream is corrupt.
-        case unsolicited
+    /// A written frame whose reply has not arrived.
+    private struct Written {
+        enum Kind {
+            /// Written alone with nothing else in flight: its reply is delivered at once.
+            case bare
+            /// Part of a group: its reply is held until the group's sentinel.
+            case held
+            /// The group's sentinel; its reply must be this token.
+            case sentinel(token: [UInt8])
+        }
+
+        var id: UInt64
+        var kind: Kind
+        var size: Int
+        var deadline: Instant
+        /// `nil` once the caller cancelled (or for a sentinel): the reply is still read, then dropped.
+        var continuation: Continuation?
+
+        var isBare: Bool {
+            if case .bare = kind { return true }
+            return false
+        }
+
+        var isSentinel: Bool {
+            if case .sentinel = kind { return true }
+            return false
+        }
+    }
+
+    /// A reply that arrived and waits for its group's sentinel.
+    private struct Held {
+        var id: UInt64
+        var deadline: Instant
+        var continuation: Continuation?
+        var reply: ZCachedValue
     }
 
     let window: Int
     private var waiting = CircularBuffer<Request>()
     private var written = CircularBuffer<Written>()
+    private var held: [Held] = []
+    private var sentinels: ZCachedSentinelTokens
     /// Bytes of written, unanswered frames.
     private(set) var bytesInFlight = 0
     /// The most bytes that were ever in flight at once, for tests and metrics.
     private(set) var peakBytesInFlight = 0
 
-    init(window: Int) {
+    init(window: Int, sentinels: ZCachedSentinelTokens = ZCachedSentinelTokens()) {
         self.window = window
+        self.sentinels = sentinels
     }
 
-    /// Requests waiting or written and unanswered.
-    var count: Int { waiting.count + written.count }
-
-    /// Whether a new frame of `size` bytes would have to wait.
-    func mustWait(size: Int) -> Bool {
-        !waiting.isEmpty || (!written.isEmpty && bytesInFlight + size > window)
-    }
+    /// Requests waiting, written and unanswered, or answered and held.
+    var count: Int { waiting.count + held.count + written.count(where: { !$0.isSentinel }) }
 
     /// The deadline of the oldest request, which always expires first.
-    var earliestDeadline: Instant? { written.first?.deadline ?? waiting.first?.deadline }
+    var earliestDeadline: Instant? { held.first?.deadline ?? written.first?.deadline ?? waiting.first?.deadline }
 
     mutating func enqueue(_ request: Request) {
         waiting.append(request)
     }
 
-    /// The next frame that fits in the window, moved from waiting to written; `nil` when none fits.
-    mutating func nextFrameToWrite() -> [UInt8]? {
-        guard let head = waiting.first else { return nil }
-        let size = head.frame.count
-        guard written.isEmpty || bytesInFlight + size <= window else { return nil }
-        waiting.removeFirst()
-        written.append(Written(id: head.id, size: size, deadline: head.deadline, continuation: head.continuation))
-        bytesInFlight += size
-        peakBytesInFlight = max(peakBytesInFlight, bytesInFlight)
-        return head.frame
+    /// The frames to write now, in order: one bare request, or a group and its sentinel that
+    /// fit in the window. Empty when nothing may be written yet.
+    mutating func nextFramesToWrite() -> [[UInt8]] {
+        guard let first = waiting.first, !written.contains(where: \.isBare) else { return [] }
+        if written.isEmpty, waiting.count == 1 || first.frame.count + sentinels.frameSize > window {
+            let request = waiting.removeFirst()
+            record(Written(id: request.id, kind: .bare, size: request.frame.count, deadline: request.deadline, continuation: request.continuation))
+            return [request.frame]
+        }
+        var frames: [[UInt8]] = []
+        var groupBytes = sentinels.frameSize
+        var lastDeadline = first.deadline
+        while let next = waiting.first, bytesInFlight + groupBytes + next.frame.count <= window {
+            let request = waiting.removeFirst()
+            groupBytes += request.frame.count
+            lastDeadline = request.deadline
+            record(Written(id: request.id, kind: .held, size: request.frame.count, deadline: request.deadline, continuation: request.continuation))
+            frames.append(request.frame)
+        }
+        guard !frames.isEmpty else { return [] }
+        let (token, frame) = sentinels.next()
+        record(Written(id: 0, kind: .sentinel(token: token), size: frame.count, deadline: lastDeadline, continuation: nil))
+        frames.append(frame)
+        return frames
     }
 
-    /// Matches a reply to the oldest written request.
-    mutating func replyReceived() -> ReplyOutcome {
-        guard let head = written.popFirst() else { return .unsolicited }
-        bytesInFlight -= head.size
-        return head.continuation.map(ReplyOutcome.deliver) ?? .discard
+    /// Matches a reply to the oldest written frame.
+    ///
+    /// On ``ReplyOutcome/outOfOrder(_:)`` nothing is consumed: ``removeAll()`` then returns
+    /// every caller still waiting, so each one can be failed.
+    mutating func replyReceived(_ reply: ZCachedValue) -> ReplyOutcome {
+        guard let head = written.first else { return .outOfOrder("the server sent a reply no request was waiting for") }
+        switch head.kind {
+        case .bare:
+            popHead()
+            return head.continuation.map { .deliver([($0, reply)]) } ?? ReplyOutcome.none
+        case .held:
+            if sentinels.isToken(reply) {
+                return .outOfOrder("a reply went missing: a group's sentinel arrived in place of a request's reply")
+            }
+            popHead()
+            held.append(Held(id: head.id, deadline: head.deadline, continuation: head.continuation, reply: reply))
+            return .none
+        case .sentinel(let token):
+            guard case .bulkString(let bytes) = reply, bytes == token else {
+                return .outOfOrder("replies are out of order: a group's sentinel did not come back in its place")
+            }
+            popHead()
+            let released = held.compactMap { entry in entry.continuation.map { ($0, entry.reply) } }
+            held.removeAll(keepingCapacity: true)
+            return released.isEmpty ? .none : .deliver(released)
+        }
     }
 
-    /// Withdraws a caller. A waiting request is removed; a written one stays so its reply is
-    /// still consumed, but nobody receives it.
+    private mutating func popHead() {
+        bytesInFlight -= written.removeFirst().size
+    }
+
+    /// Withdraws a caller. A waiting request is removed; a written or held one stays so its
+    /// reply is still consumed, but nobody receives it.
     /// - Returns: The continuation to fail with a cancellation, or `nil` when the request is
     ///   already answered.
     mutating func cancel(id: UInt64) -> Continuation? {
         if let index = waiting.firstIndex(where: { $0.id == id }) {
             return waiting.remove(at: index).continuation
         }
-        if let index = written.firstIndex(where: { $0.id == id }), let continuation = written[index].continuation {
+        if let index = held.firstIndex(where: { $0.id == id }), let continuation = held[index].continuation {
+            held[index].continuation = nil
+            return continuation
+        }
+        if let index = written.firstIndex(where: { $0.id == id && !$0.isSentinel }), let continuation = written[index].continuation {
             written[index].continuation = nil
             return continuation
         }
         return nil
     }
 
-    /// When the oldest written request's deadline has passed, empties the pipeline.
+    /// When the oldest unanswered request's deadline has passed, empties the pipeline.
     /// - Returns: `nil` when nothing has expired; otherwise the expired request's continuation
     ///   (`nil` if its caller cancelled) and those of every other request.
     mutating func removeAllIfExpired(now: Instant) -> (expired: Continuation?, others: [Continuation])? {
+        if let oldest = held.first {
+            guard oldest.deadline <= now else { return nil }
+            held[0].continuation = nil
+            return (oldest.continuation, removeAll())
+        }
         guard let head = written.first, head.deadline <= now else { return nil }
         written[written.startIndex].continuation = nil
         return (head.continuation, removeAll())
     }
 
-    /// Removes every request, written ones first, and returns the continuations still waiting.
+    /// Removes every request, answered-and-held and written ones first, and returns the
+    /// continuations still waiting.
     mutating func removeAll() -> [Continuation] {
-        var continuations = written.compactMap(\.continuation)
+        var continuations = held.compactMap(\.continuation)
+        continuations.append(contentsOf: written.compactMap(\.continuation))
         continuations.append(contentsOf: waiting.map(\.continuation))
+        held.removeAll()
         written.removeAll()
         waiting.removeAll()
         bytesInFlight = 0
         return continuations
+    }
+
+    private mutating func record(_ frame: Written) {
+        written.append(frame)
+        bytesInFlight += frame.size
+        peakBytesInFlight = max(peakBytesInFlight, bytesInFlight)
+    }
+}
+
+/// The unique tokens that close verified groups: `ECHO` frames whose reply can only come from
+/// this connection's own sentinel.
+struct ZCachedSentinelTokens {
+    private let prefix: [UInt8]
+    private var counter: UInt64 = 0
+    /// The size of every sentinel frame (the counter is written with a fixed width).
+    let frameSize: Int
+
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        let random = String(generator.next(), radix: 16) + String(generator.next(), radix: 16)
+        self.prefix = Array("zcached-swift-sentinel-\(random)-".utf8)
+        self.frameSize = Self.frame(for: Self.token(prefix: prefix, counter: 0)).count
+    }
+
+    /// Whether `reply` is one of this connection's sentinel tokens.
+    func isToken(_ reply: ZCachedValue) -> Bool {
+        guard case .bulkString(let bytes) = reply, bytes.count == prefix.count + 16 else { return false }
+        return bytes.starts(with: prefix)
+    }
+
+    /// The next token and the ECHO frame that asks for it.
+    mutating func next() -> (token: [UInt8], frame: [UInt8]) {
+        counter &+= 1
+        let token = Self.token(prefix: prefix, counter: counter)
+        return (token, Self.frame(for: token))
+    }
+
+    private static func token(prefix: [UInt8], counter: UInt64) -> [UInt8] {
+        let digits = Array(String(counter, radix: 16).utf8)
+        return prefix + [UInt8](repeating: UInt8(ascii: "0"), count: 16 - digits.count) + digits
+    }
+
+    private static func frame(for token: [UInt8]) -> [UInt8] {
+        var encoder = ZCachedRequestEncoder()
+        // The token is ASCII letters, digits and dashes: it always passes validation.
+        try! encoder.encode(ZCachedServerCommands.Echo(String(decoding: token, as: UTF8.self)))
+        return encoder.bytes
     }
 }

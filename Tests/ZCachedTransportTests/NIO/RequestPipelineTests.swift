@@ -1,86 +1,142 @@
 import Testing
+import ZCachedCore
 @testable import ZCachedTransport
 
 /// The pipeline read as a transcript: each event and what it decides.
 @Suite struct RequestPipelineTests {
     typealias Pipeline = ZCachedRequestPipeline<String, Int>
 
-    static func request(_ id: UInt64, size: Int, deadline: Int = 100) -> Pipeline.Request {
+    static func request(_ id: UInt64, size: Int = 20, deadline: Int = 100) -> Pipeline.Request {
         .init(id: id, frame: [UInt8](repeating: 0x61, count: size), deadline: deadline, continuation: "caller \(id)")
     }
 
-    static func deliveredTo(_ outcome: Pipeline.ReplyOutcome) -> String? {
-        if case .deliver(let caller) = outcome { return caller }
-        return nil
+    /// The callers a reply outcome delivers to, with the replies they get.
+    static func delivered(_ outcome: Pipeline.ReplyOutcome) -> [String] {
+        if case .deliver(let replies) = outcome { return replies.map { "\($0.0)=\($0.1.string ?? "?")" } }
+        return []
     }
 
-    @Test func writesWholeFramesUpToTheWindowAndNoMore() {
-        var pipeline = Pipeline(window: 100)
-        for id: UInt64 in 1...4 { pipeline.enqueue(Self.request(id, size: 40)) }
-        #expect(pipeline.nextFrameToWrite()?.count == 40)
-        #expect(pipeline.nextFrameToWrite()?.count == 40)
-        #expect(pipeline.nextFrameToWrite() == nil)  // 120 > 100
-        #expect(pipeline.bytesInFlight == 80)
-        #expect(Self.deliveredTo(pipeline.replyReceived()) == "caller 1")
-        #expect(pipeline.nextFrameToWrite()?.count == 40)
-        #expect(pipeline.peakBytesInFlight <= 100)
+    static func isOutOfOrder(_ outcome: Pipeline.ReplyOutcome) -> Bool {
+        if case .outOfOrder = outcome { return true }
+        return false
     }
 
-    @Test func aFrameLargerThanTheWindowIsSentAlone() {
-        var pipeline = Pipeline(window: 100)
+    /// The token a sentinel frame asks the server to echo.
+    static func token(of frame: [UInt8]) throws -> ZCachedValue {
+        var decoder = ZCachedReplyDecoder()
+        decoder.append(contentsOf: frame)
+        guard case .array(let elements)? = try decoder.next(), elements.count == 2 else { throw ZCachedError.protocolViolation("not a sentinel") }
+        return elements[1]
+    }
+
+    @Test func aRequestAloneIsWrittenBareAndAnsweredAtOnce() {
+        var pipeline = Pipeline(window: 4096)
+        pipeline.enqueue(Self.request(1))
+        #expect(pipeline.nextFramesToWrite().count == 1)
+        pipeline.enqueue(Self.request(2))
+        #expect(pipeline.nextFramesToWrite().isEmpty, "nothing joins a bare request in flight")
+        #expect(Self.delivered(pipeline.replyReceived("one")) == ["caller 1=one"])
+        #expect(pipeline.nextFramesToWrite().count == 1)
+    }
+
+    @Test func requestsWrittenTogetherAreHeldUntilTheirSentinelReturns() throws {
+        var pipeline = Pipeline(window: 4096)
+        for id: UInt64 in 1...3 { pipeline.enqueue(Self.request(id)) }
+        let frames = pipeline.nextFramesToWrite()
+        #expect(frames.count == 4)
+        let token = try Self.token(of: frames[3])
+        #expect(Self.delivered(pipeline.replyReceived("a")).isEmpty)
+        #expect(Self.delivered(pipeline.replyReceived("b")).isEmpty)
+        #expect(Self.delivered(pipeline.replyReceived("c")).isEmpty)
+        #expect(Self.delivered(pipeline.replyReceived(token)) == ["caller 1=a", "caller 2=b", "caller 3=c"])
+        #expect(pipeline.count == 0)
+    }
+
+    @Test func aLostReplyIsDetectedAndNothingIsDelivered() throws {
+        var pipeline = Pipeline(window: 4096)
+        for id: UInt64 in 1...3 { pipeline.enqueue(Self.request(id)) }
+        let token = try Self.token(of: pipeline.nextFramesToWrite()[3])
+        // The server lost the reply to request 2: the replies of 1 and 3, then the token.
+        #expect(Self.delivered(pipeline.replyReceived("a")).isEmpty)
+        #expect(Self.delivered(pipeline.replyReceived("c")).isEmpty)
+        #expect(Self.isOutOfOrder(pipeline.replyReceived(token)))
+        #expect(Set(pipeline.removeAll()) == ["caller 1", "caller 2", "caller 3"])
+    }
+
+    @Test func aLostSentinelIsDetectedByTheNextGroupsFirstReply() {
+        var pipeline = Pipeline(window: 4096)
+        for id: UInt64 in 1...2 { pipeline.enqueue(Self.request(id)) }
+        _ = pipeline.nextFramesToWrite()
+        for id: UInt64 in 3...4 { pipeline.enqueue(Self.request(id)) }
+        #expect(pipeline.nextFramesToWrite().count == 3)
+        _ = pipeline.replyReceived("a")
+        _ = pipeline.replyReceived("b")
+        #expect(Self.isOutOfOrder(pipeline.replyReceived("c")), "a request's reply where the token belongs")
+    }
+
+    @Test func anExtraReplyIsDetected() throws {
+        var pipeline = Pipeline(window: 4096)
+        for id: UInt64 in 1...2 { pipeline.enqueue(Self.request(id)) }
+        _ = pipeline.nextFramesToWrite()
+        _ = pipeline.replyReceived("a")
+        _ = pipeline.replyReceived("b")
+        #expect(Self.isOutOfOrder(pipeline.replyReceived("extra")))
+    }
+
+    @Test func groupsAndTheirSentinelsStayInsideTheWindow() {
+        var pipeline = Pipeline(window: 300)
+        for id: UInt64 in 1...20 { pipeline.enqueue(Self.request(id, size: 40)) }
+        var frames = pipeline.nextFramesToWrite()
+        #expect(frames.count > 2)
+        #expect(pipeline.bytesInFlight <= 300)
+        #expect(pipeline.nextFramesToWrite().isEmpty)
+        while pipeline.count > 0 {
+            for frame in frames.dropLast() { _ = pipeline.replyReceived(.bulkString(Array(frame.prefix(1)))) }
+            if let last = frames.last, let token = try? Self.token(of: last) { _ = pipeline.replyReceived(token) }
+            frames = pipeline.nextFramesToWrite()
+            #expect(pipeline.bytesInFlight <= 300)
+        }
+        #expect(pipeline.peakBytesInFlight <= 300)
+    }
+
+    @Test func aFrameLargerThanTheWindowIsSentAloneWhenNothingIsInFlight() throws {
+        var pipeline = Pipeline(window: 200)
         pipeline.enqueue(Self.request(1, size: 10))
         pipeline.enqueue(Self.request(2, size: 500))
-        #expect(pipeline.nextFrameToWrite()?.count == 10)
-        #expect(pipeline.nextFrameToWrite() == nil)
-        _ = pipeline.replyReceived()
-        #expect(pipeline.nextFrameToWrite()?.count == 500)
-        #expect(pipeline.mustWait(size: 1))
-    }
-
-    @Test func repliesGoToCallersInRequestOrder() {
-        var pipeline = Pipeline(window: 4096)
-        for id: UInt64 in 1...3 { pipeline.enqueue(Self.request(id, size: 10)) }
-        while pipeline.nextFrameToWrite() != nil {}
-        #expect(Self.deliveredTo(pipeline.replyReceived()) == "caller 1")
-        #expect(Self.deliveredTo(pipeline.replyReceived()) == "caller 2")
-        #expect(Self.deliveredTo(pipeline.replyReceived()) == "caller 3")
-        guard case .unsolicited = pipeline.replyReceived() else {
-            Issue.record("a reply with nobody waiting must be unsolicited")
-            return
-        }
+        let group = pipeline.nextFramesToWrite()
+        #expect(group.count == 2, "the small request and its sentinel; the large one does not fit")
+        _ = pipeline.replyReceived("a")
+        #expect(pipeline.nextFramesToWrite().isEmpty)
+        _ = pipeline.replyReceived(try Self.token(of: group[1]))
+        #expect(pipeline.nextFramesToWrite().map(\.count) == [500], "then alone, bare")
     }
 
     @Test func cancellingAWrittenRequestStillConsumesItsReply() {
         var pipeline = Pipeline(window: 4096)
-        pipeline.enqueue(Self.request(1, size: 10))
-        pipeline.enqueue(Self.request(2, size: 10))
-        _ = pipeline.nextFrameToWrite()
-        _ = pipeline.nextFrameToWrite()
+        pipeline.enqueue(Self.request(1))
+        _ = pipeline.nextFramesToWrite()
         #expect(pipeline.cancel(id: 1) == "caller 1")
         #expect(pipeline.cancel(id: 1) == nil)
-        guard case .discard = pipeline.replyReceived() else {
-            Issue.record("the cancelled request's reply must be discarded")
-            return
-        }
-        #expect(Self.deliveredTo(pipeline.replyReceived()) == "caller 2")
+        #expect(Self.delivered(pipeline.replyReceived("late")).isEmpty)
+        #expect(pipeline.count == 0)
     }
 
     @Test func cancellingAWaitingRequestRemovesIt() {
-        var pipeline = Pipeline(window: 10)
-        pipeline.enqueue(Self.request(1, size: 10))
-        pipeline.enqueue(Self.request(2, size: 10))
-        _ = pipeline.nextFrameToWrite()
+        var pipeline = Pipeline(window: 4096)
+        pipeline.enqueue(Self.request(1))
+        _ = pipeline.nextFramesToWrite()
+        pipeline.enqueue(Self.request(2))
         #expect(pipeline.cancel(id: 2) == "caller 2")
-        #expect(pipeline.count == 1)
-        _ = pipeline.replyReceived()
-        #expect(pipeline.nextFrameToWrite() == nil)
+        _ = pipeline.replyReceived("a")
+        #expect(pipeline.nextFramesToWrite().isEmpty)
     }
 
-    @Test func anExpiredHeadEmptiesThePipeline() throws {
+    @Test func anExpiredRequestEmptiesThePipeline() throws {
         var pipeline = Pipeline(window: 4096)
-        pipeline.enqueue(Self.request(1, size: 10, deadline: 5))
-        pipeline.enqueue(Self.request(2, size: 10, deadline: 9))
-        _ = pipeline.nextFrameToWrite()
+        pipeline.enqueue(Self.request(1, deadline: 5))
+        pipeline.enqueue(Self.request(2, deadline: 9))
+        _ = pipeline.nextFramesToWrite()
+        _ = pipeline.replyReceived("held")
         #expect(pipeline.earliestDeadline == 5)
         #expect(pipeline.removeAllIfExpired(now: 4) == nil)
         let removed = pipeline.removeAllIfExpired(now: 5)
