@@ -22,15 +22,8 @@ enum ClientTestSupport {
         "\(name):\(UInt64.random(in: 0...UInt64.max))"
     }
 
-    /// Retries `body` until it succeeds, for at most 5 seconds: waits on an outcome, not a time.
+    /// Retries `body` until it succeeds, for at most 5 seconds (see ``ZCachedEventually``).
     static func eventually<T>(_ body: () async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while true {
-            do {
-                return try await body()
-            } catch where ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-        }
+        try await ZCachedEventually.succeeds(body)
     }
 }

@@ -199,7 +199,7 @@ struct AsyncClientReliabilityTests {
             #expect(crasher.waitForClose())
             let failure = try await Reliability.eventually { () async throws -> ZCachedError in
                 guard let failure = await Result(catching: { () async throws(ZCachedError) in try await client.ping() }).error else {
-                    throw Reliability.NotYet()
+                    throw ZCachedEventually.NotYet()
                 }
                 return failure
             }

@@ -180,7 +180,7 @@ struct BlockingClientReliabilityTests {
             // The server closes the client's socket on another event loop: wait for a call to see it.
             let failure = try await Reliability.eventually { () throws -> ZCachedError in
                 guard let failure = Result(catching: { () throws(ZCachedError) in try client.ping() }).error else {
-                    throw Reliability.NotYet()
+                    throw ZCachedEventually.NotYet()
                 }
                 return failure
             }

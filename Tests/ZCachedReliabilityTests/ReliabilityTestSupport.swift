@@ -42,30 +42,16 @@ enum Reliability {
         await server.shutdown()
     }
 
-    /// Retries `body` until it returns without throwing, for at most `timeout`; the last error is
-    /// rethrown. Waits on an outcome, never on a fixed time.
+    /// Retries `body` until it succeeds, for at most `timeout` (see ``ZCachedEventually``).
     @discardableResult
     static func eventually<T>(within timeout: Duration = .seconds(10), _ body: () async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            do {
-                return try await body()
-            } catch where ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-        }
+        try await ZCachedEventually.succeeds(within: timeout, body)
     }
 
     /// Waits until `condition` holds, for at most `timeout`.
-    /// - Throws: ``NotYet`` when it never held.
     static func waitUntil(within timeout: Duration = .seconds(10), _ condition: () async -> Bool) async throws {
-        try await eventually(within: timeout) {
-            guard await condition() else { throw NotYet() }
-        }
+        try await ZCachedEventually.holds(within: timeout, condition)
     }
-
-    /// A condition that does not hold yet.
-    struct NotYet: Error {}
 
     /// A key prefix no other test uses.
     static func uniquePrefix(_ name: String) -> String {

@@ -49,13 +49,7 @@ extension ZCachedAsyncCommandSender {
     ///   another type.
     public func get<Value: ZCachedValueConvertible>(_ key: String, as type: Value.Type) async throws(ZCachedError) -> Value? {
         guard let value = try await get(key) else { return nil }
-        do {
-            return try Value(zcachedValue: value)
-        } catch {
-            var error = error
-            error.key = key
-            throw error
-        }
+        return try Value.converting(value, storedUnder: key)
     }
 
     /// `SET`: stores `value` under `key`, overwriting it.

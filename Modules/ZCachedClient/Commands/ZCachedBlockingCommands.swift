@@ -27,13 +27,7 @@ extension ZCachedBlockingCommandSender {
     /// `GET`, converted to a Swift type; see ``ZCachedAsyncCommandSender/get(_:as:)``.
     public func get<Value: ZCachedValueConvertible>(_ key: String, as type: Value.Type) throws(ZCachedError) -> Value? {
         guard let value = try get(key) else { return nil }
-        do {
-            return try Value(zcachedValue: value)
-        } catch {
-            var error = error
-            error.key = key
-            throw error
-        }
+        return try Value.converting(value, storedUnder: key)
     }
 
     /// `SET`; see ``ZCachedAsyncCommandSender/set(_:_:)-(String,ZCachedValue)``.

@@ -13,6 +13,24 @@ public protocol ZCachedValueConvertible: Sendable {
     var zcachedValue: ZCachedValue { get }
 }
 
+extension ZCachedValueConvertible {
+    /// Converts the value stored under `key`, naming the key in the error.
+    /// - Parameters:
+    ///   - value: The value read from the server.
+    ///   - key: The key it was read from.
+    /// - Returns: The converted value.
+    /// - Throws: ``ZCachedError/Code/unexpectedReply`` with ``ZCachedError/key`` set to `key`.
+    public static func converting(_ value: ZCachedValue, storedUnder key: String) throws(ZCachedError) -> Self {
+        do {
+            return try Self(zcachedValue: value)
+        } catch {
+            var error = error
+            error.key = key
+            throw error
+        }
+    }
+}
+
 extension ZCachedValue: ZCachedValueConvertible {
     public init(zcachedValue value: ZCachedValue) { self = value }
     public var zcachedValue: ZCachedValue { self }

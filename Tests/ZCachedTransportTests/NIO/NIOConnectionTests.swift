@@ -176,15 +176,8 @@ import ZCachedTransport
         }
     }
 
-    /// Retries `body` until it succeeds, for at most 5 seconds: waits on an outcome, not a time.
+    /// Retries `body` until it succeeds, for at most 5 seconds (see ``ZCachedEventually``).
     static func eventually(_ body: () async throws -> Void) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while true {
-            do {
-                return try await body()
-            } catch where ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-        }
+        try await ZCachedEventually.succeeds(body)
     }
 }
