@@ -28,6 +28,9 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private let linkBrokenError: ZCachedError
     /// Whether a flush is already queued on the event loop for frames written since the last one.
     private var flushPending = false
+    /// Whether this channel has delivered at least one reply: a link that closes before that
+    /// counts as a failed connect attempt.
+    private(set) var hasReceivedReply = false
 
     /// Makes a handler.
     /// - Parameters:
@@ -106,6 +109,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         buffer.withUnsafeReadableBytes { decoder.append($0) }
         do throws(ZCachedError) {
             while let reply = try decoder.next() {
+                hasReceivedReply = true
                 switch pipeline.replyReceived(reply) {
                 case .deliver(let replies):
                     for (continuation, reply) in replies { continuation.resume(returning: .success(reply)) }

@@ -32,6 +32,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     private let pending = Atomic<Int>(0)
     private let nextRequestID = Atomic<UInt64>(0)
     private let reconnectTask = Mutex<Task<Void, Never>?>(nil)
+    /// Links in a row that closed before delivering any reply.
+    private let failedLinksInARow = Mutex(0)
 
     private init(configuration: ZCachedConnectionConfiguration, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
@@ -189,7 +191,10 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                     channel.close(promise: nil)
                     throw ZCachedError(code: .connectionClosed, message: "the connection was closed while connecting")
                 }
-                channel.closeFuture.whenComplete { [weak self] _ in self?.linkClosed(channel) }
+                channel.closeFuture.whenComplete { [weak self] _ in
+                    // Runs on the channel's event loop, where the handler may be read.
+                    self?.linkClosed(channel, wasServing: handler.value.hasReceivedReply)
+                }
                 return
             } catch {
                 lastError = error
@@ -204,11 +209,22 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     }
 
     /// Called when a channel closes: reconnect when configured to, unless the owner closed it.
-    private func linkClosed(_ channel: any Channel) {
+    ///
+    /// A link that closes before it delivered a single reply counts as a failed connect
+    /// attempt: a server that accepts and closes at once (full `max_clients`, whitelist,
+    /// PROTOCOL.md §4.3 and §4.5) would otherwise be reconnected to forever. After
+    /// ``ZCachedConnectionConfiguration/connectionAttempts`` such links in a row the connection
+    /// is broken.
+    private func linkClosed(_ channel: any Channel, wasServing: Bool) {
         let shouldReconnect = link.withLock { link in
             guard case .active(let current, _) = link, current === channel else { return false }
-            link = configuration.reconnect ? .reconnecting : .broken
-            return configuration.reconnect
+            let failedLinks = failedLinksInARow.withLock { count in
+                count = wasServing ? 0 : count + 1
+                return count
+            }
+            let reconnects = configuration.reconnect && failedLinks < configuration.connectionAttempts
+            link = reconnects ? .reconnecting : .broken
+            return reconnects
         }
         guard shouldReconnect else { return }
         reconnectTask.withLock { task in
