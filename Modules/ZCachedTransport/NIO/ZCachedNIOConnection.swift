@@ -159,6 +159,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
             if state == .closed { throw ZCachedError(code: .connectionClosed, message: "the connection is closed") }
             return
         }
+        failedLinksInARow.withLock { $0 = 0 }
         try await establish()
     }
 
