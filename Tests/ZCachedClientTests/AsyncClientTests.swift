@@ -7,18 +7,15 @@ import ZCachedTesting
 
 @Suite struct AsyncClientTests {
     static func withClient(poolSize: Int = 2, requestTimeout: Duration = .seconds(5), _ body: (ZCachedClient, ZCachedTestEndpoint) async throws -> Void) async throws {
-        let endpoint = try await ZCachedTestEndpoint.start()
-        let client = ZCachedClient(configuration: ClientTestSupport.configuration(endpoint, poolSize: poolSize, requestTimeout: requestTimeout))
-        try await client.connect()
-        do {
-            try await body(client, endpoint)
-        } catch {
-            await client.close()
-            await endpoint.shutdown()
-            throw error
-        }
-        await client.close()
-        await endpoint.shutdown()
+        try await ZCachedTestEndpoint.with(
+            opening: { endpoint in
+                let client = ZCachedClient(configuration: ClientTestSupport.configuration(endpoint, poolSize: poolSize, requestTimeout: requestTimeout))
+                try await client.connect()
+                return client
+            },
+            closing: { await $0.close() },
+            body
+        )
     }
 
     @Test func everyKeyCommandWorks() async throws {

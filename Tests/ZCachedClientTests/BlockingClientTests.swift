@@ -7,17 +7,11 @@ import ZCachedTesting
 
 @Suite struct BlockingClientTests {
     static func withClient(poolSize: Int = 2, requestTimeout: Duration = .seconds(5), _ body: (ZCachedBlockingClient, ZCachedTestEndpoint) async throws -> Void) async throws {
-        let endpoint = try await ZCachedTestEndpoint.start()
-        let client = try ZCachedBlockingClient(configuration: ClientTestSupport.configuration(endpoint, poolSize: poolSize, requestTimeout: requestTimeout))
-        do {
-            try await body(client, endpoint)
-        } catch {
-            client.close()
-            await endpoint.shutdown()
-            throw error
-        }
-        client.close()
-        await endpoint.shutdown()
+        try await ZCachedTestEndpoint.with(
+            opening: { try ZCachedBlockingClient(configuration: ClientTestSupport.configuration($0, poolSize: poolSize, requestTimeout: requestTimeout)) },
+            closing: { $0.close() },
+            body
+        )
     }
 
     @Test func everyKeyCommandWorks() async throws {

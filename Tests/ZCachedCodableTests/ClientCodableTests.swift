@@ -31,31 +31,23 @@ enum CodableClientSupport {
     }
 
     static func withAsyncClient(_ body: (ZCachedClient) async throws -> Void) async throws {
-        let endpoint = try await ZCachedTestEndpoint.start()
-        let client = ZCachedClient(configuration: configuration(endpoint))
-        do {
-            try await client.connect()
-            try await body(client)
-        } catch {
-            await client.close()
-            await endpoint.shutdown()
-            throw error
-        }
-        await client.close()
-        await endpoint.shutdown()
+        try await ZCachedTestEndpoint.with(
+            opening: { endpoint in
+                let client = ZCachedClient(configuration: configuration(endpoint))
+                try await client.connect()
+                return client
+            },
+            closing: { await $0.close() },
+            { client, _ in try await body(client) }
+        )
     }
 
     static func withBlockingClient(_ body: (ZCachedBlockingClient) throws -> Void) async throws {
-        let endpoint = try await ZCachedTestEndpoint.start()
-        do {
-            let client = try ZCachedBlockingClient(configuration: configuration(endpoint))
-            defer { client.close() }
-            try body(client)
-        } catch {
-            await endpoint.shutdown()
-            throw error
-        }
-        await endpoint.shutdown()
+        try await ZCachedTestEndpoint.with(
+            opening: { try ZCachedBlockingClient(configuration: configuration($0)) },
+            closing: { $0.close() },
+            { client, _ in try body(client) }
+        )
     }
 }
 

@@ -37,6 +37,39 @@ public struct ZCachedTestEndpoint: Sendable {
         return ZCachedTestEndpoint(host: server.host, port: server.port, server: server)
     }
 
+    /// Starts an endpoint, opens a client or connection on it, runs `body`, then closes what
+    /// was opened and shuts the endpoint down, whether `body` succeeded or threw.
+    /// - Parameters:
+    ///   - configuration: The embedded server's configuration.
+    ///   - open: Opens the resource to test (a client, a connection) on the endpoint.
+    ///   - close: Closes the resource.
+    ///   - body: The test.
+    /// - Throws: What starting the server, `open` or `body` threw.
+    public static func with<Resource>(
+        configuration: ZCachedTestServer.Configuration = .init(),
+        opening open: (ZCachedTestEndpoint) async throws -> Resource,
+        closing close: (Resource) async -> Void,
+        _ body: (Resource, ZCachedTestEndpoint) async throws -> Void
+    ) async throws {
+        let endpoint = try await start(configuration: configuration)
+        let resource: Resource
+        do {
+            resource = try await open(endpoint)
+        } catch {
+            await endpoint.shutdown()
+            throw error
+        }
+        do {
+            try await body(resource, endpoint)
+        } catch {
+            await close(resource)
+            await endpoint.shutdown()
+            throw error
+        }
+        await close(resource)
+        await endpoint.shutdown()
+    }
+
     /// Shuts the embedded server down; does nothing for an external server.
     public func shutdown() async {
         await server?.shutdown()

@@ -24,17 +24,11 @@ import ZCachedTransport
         reconnect: Bool = true,
         _ body: (ZCachedNIOConnection, ZCachedTestEndpoint) async throws -> Void
     ) async throws {
-        let endpoint = try await ZCachedTestEndpoint.start()
-        let connection = try await ZCachedNIOConnection.connect(configuration: configuration(endpoint, requestTimeout: requestTimeout, reconnect: reconnect))
-        do {
-            try await body(connection, endpoint)
-        } catch {
-            await connection.close()
-            await endpoint.shutdown()
-            throw error
-        }
-        await connection.close()
-        await endpoint.shutdown()
+        try await ZCachedTestEndpoint.with(
+            opening: { try await ZCachedNIOConnection.connect(configuration: configuration($0, requestTimeout: requestTimeout, reconnect: reconnect)) },
+            closing: { await $0.close() },
+            body
+        )
     }
 
     @Test func roundTripsEveryValueType() async throws {
