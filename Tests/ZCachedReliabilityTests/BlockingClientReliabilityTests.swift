@@ -99,7 +99,9 @@ struct BlockingClientReliabilityTests {
             }
             Self.expectNoWrongAnswers(ledger)
             #expect(ledger.errorCodes == [.timeout], "exactly the lost reply fails, by timeout")
-            try client.ping()
+            // The pool prefers connected connections, and blocking connections reconnect when
+            // next used: use each one so the timed-out connection reconnects.
+            for connection in client.pool.all { try connection.ping() }
             #expect(server.statistics.connectionsAccepted > accepted, "the timed-out connection was replaced")
         }
     }
