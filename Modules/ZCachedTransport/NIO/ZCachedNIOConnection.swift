@@ -28,12 +28,12 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// The connection's settings.
     public let configuration: ZCachedConnectionConfiguration
     private let eventLoopGroup: any EventLoopGroup
-    private let link = Mutex<Link>(.connecting)
+    private let link = ZCachedLock<Link>(.connecting)
     private let pending = Atomic<Int>(0)
     private let nextRequestID = Atomic<UInt64>(0)
-    private let reconnectTask = Mutex<Task<Void, Never>?>(nil)
+    private let reconnectTask = ZCachedLock<Task<Void, Never>?>(nil)
     /// Links in a row that closed before delivering any reply.
-    private let failedLinksInARow = Mutex(0)
+    private let failedLinksInARow = ZCachedLock(0)
 
     private init(configuration: ZCachedConnectionConfiguration, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
