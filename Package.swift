@@ -28,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -60,6 +64,7 @@ let package = Package(
                 "ZCachedTransport",
                 "ZCachedPool",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Modules/ZCachedClient",
@@ -84,7 +89,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "ZCachedBenchmark",
-            dependencies: ["ZCachedCore", "ZCachedClient", "ZCachedTesting"],
+            dependencies: [
+                "ZCachedCore",
+                "ZCachedClient",
+                "ZCachedCodable",
+                "ZCachedTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             path: "Benchmarks/zcached-benchmark",
             swiftSettings: defaultSwiftSettings
         ),
@@ -125,6 +137,8 @@ let package = Package(
                 "ZCachedTransport",
                 "ZCachedTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/ZCachedClientTests",
@@ -150,3 +164,25 @@ let package = Package(
         ),
     ]
 )
+
+// Instruction and malloc counts for encode, decode and one round trip (ordo-one/package-benchmark).
+// Opt-in, so the default build and CI stay lean: ZCACHED_PACKAGE_BENCHMARKS=1 swift package benchmark
+if Context.environment["ZCACHED_PACKAGE_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "ZCachedMicroBenchmarks",
+            dependencies: [
+                "ZCachedCore",
+                "ZCachedTransport",
+                "ZCachedTesting",
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/ZCachedMicroBenchmarks",
+            swiftSettings: defaultSwiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        )
+    )
+}

@@ -4,15 +4,16 @@ import Glibc
 
 /// The baseline: a minimal raw-socket load loop with no SDK. It writes pre-encoded frames and
 /// counts `0x03` terminators in what comes back, with one reusable receive buffer, TCP_NODELAY
-/// and (on Linux) TCP_QUICKACK re-armed after each read, as the SDK does.
+/// and (on Linux, unless turned off) TCP_QUICKACK re-armed after each read, as the SDK does.
 ///
-/// `@unchecked Sendable`: the benchmark hands it to one workload task at a time and awaits that
-/// task before the next starts, so its buffer is never touched by two threads at once.
+/// `@unchecked Sendable`: a run hands each socket to exactly one worker thread and joins the
+/// threads before the socket is dropped, so its buffer is never touched by two threads at once.
 final class RawSocketLoad: @unchecked Sendable {
     private let descriptor: Int32
+    private let rearmsQuickAck: Bool
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
 
-    init(host: String, port: Int) throws {
+    init(host: String, port: Int, rearmsQuickAck: Bool) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw BenchmarkError("socket failed: errno \(errno)") }
         var address = sockaddr_in()
@@ -29,6 +30,7 @@ final class RawSocketLoad: @unchecked Sendable {
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         self.descriptor = descriptor
+        self.rearmsQuickAck = rearmsQuickAck
     }
 
     deinit { close(descriptor) }
@@ -45,8 +47,10 @@ final class RawSocketLoad: @unchecked Sendable {
         while seen < replies {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { throw BenchmarkError("recv failed or closed: errno \(errno)") }
-            var one: Int32 = 1
-            setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
+            if rearmsQuickAck {
+                var one: Int32 = 1
+                setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
             for index in 0..<count where buffer[index] == 0x03 { seen += 1 }
         }
     }

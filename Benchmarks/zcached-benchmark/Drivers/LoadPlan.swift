@@ -1,0 +1,47 @@
+import ArgumentParser
+
+/// Which client sends a run's load.
+enum ClientKind: String, CaseIterable, ExpressibleByArgument, Sendable {
+    /// `ZCachedClient`: pipelined swift-nio connections, one task per concurrent caller.
+    case async
+    /// `ZCachedBlockingClient`: POSIX sockets, one thread per concurrent caller.
+    case blocking
+    /// No SDK: pre-encoded frames written to raw sockets, replies counted by their `0x03`.
+    case raw
+}
+
+/// The settings of one measured run.
+struct LoadPlan: Sendable {
+    var workload: Workload
+    /// Connections to the server.
+    var connections: Int
+    /// Concurrent requests per connection: SDK callers, or frames per raw write.
+    var pipeline: Int
+    /// Requests in all, unless `duration` is set.
+    var requests: Int
+    /// How long to run instead of a request count.
+    var duration: Duration?
+    /// Whether clients re-arm TCP_QUICKACK after each read (Linux).
+    var rearmsQuickAck = true
+
+    /// The server corrupts replies past this many bytes in flight on one connection.
+    static let serverSafeWindow = 4096
+
+    /// Frames per raw write: `pipeline`, capped so a write stays inside the server-safe window
+    /// (the SDK caps itself the same way).
+    var rawDepth: Int {
+        let largestFrame = workload.frames.map(\.count).max() ?? 1
+        return max(1, min(pipeline, Self.serverSafeWindow / largestFrame))
+    }
+}
+
+/// What a measured run produced.
+struct LoadResult: Sendable {
+    var client: ClientKind
+    var plan: LoadPlan
+    var seconds: Double
+    var tally: WorkerTally
+
+    /// Replies per second.
+    var operationsPerSecond: Double { seconds > 0 ? Double(tally.completed) / seconds : 0 }
+}

@@ -1,0 +1,124 @@
+import ZCachedClient
+
+/// Runs one measured load with a given client, timing only the load (connecting is excluded).
+struct LoadRunner: Sendable {
+    let target: BenchmarkTarget
+    let progress: ProgressLine?
+
+    /// Runs `plan` with `client` and returns what it measured.
+    /// - Throws: when connecting fails, or when the raw baseline's socket fails.
+    func run(_ client: ClientKind, _ plan: LoadPlan) async throws -> LoadResult {
+        let budget = LoadBudget(requests: plan.requests, duration: plan.duration)
+        let label = "\(plan.workload.shape.test.title) \(client.rawValue)"
+        let (seconds, tallies): (Double, [WorkerTally])
+        switch client {
+        case .raw:
+            let sockets = try (0..<plan.connections).map { _ in
+                try RawSocketLoad(host: target.host, port: target.port, rearmsQuickAck: plan.rearmsQuickAck)
+            }
+            (seconds, tallies) = try await timed(label, budget) {
+                try await onDedicatedThreads(sockets.count) { index in
+                    try Self.rawWorker(sockets[index], plan: plan, budget: budget)
+                }
+            }
+        case .blocking:
+            let sdk = try ZCachedBlockingClient(configuration: target.clientConfiguration(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck))
+            defer { sdk.close() }
+            (seconds, tallies) = try await timed(label, budget) {
+                try await onDedicatedThreads(plan.connections * plan.pipeline) { _ in
+                    Self.blockingWorker(sdk, plan: plan, budget: budget)
+                }
+            }
+        case .async:
+            let sdk = ZCachedClient(configuration: target.clientConfiguration(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck))
+            try await sdk.connect()
+            (seconds, tallies) = try await timed(label, budget) {
+                await withTaskGroup(of: WorkerTally.self) { group in
+                    for _ in 0..<(plan.connections * plan.pipeline) {
+                        group.addTask { await Self.asyncWorker(sdk, plan: plan, budget: budget) }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            await sdk.close()
+        }
+        return LoadResult(client: client, plan: plan, seconds: seconds, tally: .merged(tallies))
+    }
+
+    /// Stores the values the workload reads, through an async client.
+    func populate(_ workload: Workload) async throws {
+        let sdk = ZCachedClient(configuration: target.clientConfiguration(connections: 1, rearmsQuickAck: true))
+        try await sdk.connect()
+        do {
+            try await workload.populate(sdk)
+        } catch {
+            await sdk.close()
+            throw error
+        }
+        await sdk.close()
+    }
+
+    private func timed(
+        _ label: String,
+        _ budget: LoadBudget,
+        _ load: () async throws -> [WorkerTally]
+    ) async throws -> (Double, [WorkerTally]) {
+        let reporter = progress.map { line in Task { await line.report(label, budget) } }
+        defer { reporter?.cancel() }
+        let started = monotonicNanoseconds()
+        let tallies = try await load()
+        let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        reporter?.cancel()
+        await reporter?.value
+        return (seconds, tallies)
+    }
+
+    private static func rawWorker(_ socket: RawSocketLoad, plan: LoadPlan, budget: LoadBudget) throws -> WorkerTally {
+        let workload = plan.workload
+        var tally = WorkerTally()
+        var batch: [UInt8] = []
+        while let numbers = budget.claim(plan.rawDepth) {
+            let started = monotonicNanoseconds()
+            if numbers.count == 1 {
+                try socket.roundTrip(workload.frames[workload.variant(of: numbers.lowerBound)], replies: 1)
+            } else {
+                batch.removeAll(keepingCapacity: true)
+                for number in numbers { batch.append(contentsOf: workload.frames[workload.variant(of: number)]) }
+                try socket.roundTrip(batch, replies: numbers.count)
+            }
+            tally.recordReplies(numbers.count, after: monotonicNanoseconds() - started)
+            budget.complete(numbers.count)
+        }
+        return tally
+    }
+
+    private static func blockingWorker(_ client: ZCachedBlockingClient, plan: LoadPlan, budget: LoadBudget) -> WorkerTally {
+        var tally = WorkerTally()
+        while let numbers = budget.claim(1) {
+            let started = monotonicNanoseconds()
+            do {
+                try plan.workload.perform(numbers.lowerBound, on: client)
+                tally.recordReplies(1, after: monotonicNanoseconds() - started)
+            } catch {
+                tally.recordError(error.code.description)
+            }
+            budget.complete(1)
+        }
+        return tally
+    }
+
+    private static func asyncWorker(_ client: ZCachedClient, plan: LoadPlan, budget: LoadBudget) async -> WorkerTally {
+        var tally = WorkerTally()
+        while let numbers = budget.claim(1) {
+            let started = monotonicNanoseconds()
+            do {
+                try await plan.workload.perform(numbers.lowerBound, on: client)
+                tally.recordReplies(1, after: monotonicNanoseconds() - started)
+            } catch {
+                tally.recordError(error.code.description)
+            }
+            budget.complete(1)
+        }
+        return tally
+    }
+}

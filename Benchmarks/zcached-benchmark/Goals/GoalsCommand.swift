@@ -1,0 +1,91 @@
+import ArgumentParser
+
+/// Checks the SDK's performance goals: each scenario against the raw baseline of the same
+/// workload, alternating in the same run.
+struct GoalsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "goals",
+        abstract: "Measures the SDK's goal scenarios against the raw baseline and prints each ratio with its target."
+    )
+
+    /// One goal: a workload, a client and the ratio to raw it must reach.
+    struct Goal {
+        var name: String
+        var client: ClientKind
+        var test: BenchmarkTest
+        var connections: Int
+        var pipeline: Int
+        var target: Double
+        /// Share of `--requests` this goal sends (MGET replies are ~5 KiB each).
+        var requestShare = 1.0
+    }
+
+    static let goals = [
+        Goal(name: "strict, 1 connection, blocking", client: .blocking, test: .get, connections: 1, pipeline: 1, target: 0.90),
+        Goal(name: "strict, 1 connection, async", client: .async, test: .get, connections: 1, pipeline: 1, target: 0.85),
+        Goal(name: "16 callers, 1 connection, async", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80),
+        Goal(name: "8 connections, async pool", client: .async, test: .get, connections: 8, pipeline: 1, target: 0.85),
+        Goal(name: "MGET 100 keys, async", client: .async, test: .mget, connections: 1, pipeline: 1, target: 0.80, requestShare: 0.25),
+    ]
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(name: [.short, .customLong("requests")], help: "Requests per run (MGET runs send a quarter).")
+    var requests = 20_000
+
+    @Option(help: "Rounds of raw and SDK runs per goal, alternating; the median of each is used.")
+    var rounds = 3
+
+    @Flag(help: "Print one JSON object per goal instead of tables.")
+    var json = false
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        guard requests >= 4, rounds >= 1 else { throw ValidationError("--requests must be at least 4 and --rounds at least 1") }
+        if server.tls { throw ValidationError("goals compare against raw sockets, which speak plain TCP only") }
+    }
+
+    func run() async throws {
+        let target = try await server.makeTarget()
+        let runner = LoadRunner(target: target, progress: ProgressLine.onTerminal(quiet: quiet || json))
+        let report = ComparisonReport(json: json)
+        var verdicts: [String] = []
+        do {
+            for goal in Self.goals {
+                let workload = try Workload(.init(test: goal.test, dataSize: 32, keyspace: 1_000, keysPerMultiKeyRequest: 100))
+                try await runner.populate(workload)
+                let plan = LoadPlan(
+                    workload: workload,
+                    connections: goal.connections,
+                    pipeline: goal.pipeline,
+                    requests: Int(Double(requests) * goal.requestShare)
+                )
+                let comparison = try await Comparison.measure(
+                    goal.client,
+                    plan,
+                    rounds: rounds,
+                    withBaseline: true,
+                    withoutQuickAck: goal.test == .mget,
+                    runner: runner
+                )
+                report.print(comparison)
+                let ratio = comparison.ratio ?? 0
+                let verdict = ratio >= goal.target ? "met" : "below"
+                verdicts.append(
+                    Format.pad(goal.name, 34) + Format.pad(Format.decimal(ratio, digits: 2) + "x", 8, right: true)
+                        + Format.pad("≥ " + Format.decimal(goal.target, digits: 2) + "x", 10, right: true) + "  " + verdict
+                )
+            }
+        } catch {
+            await target.shutdown()
+            throw error
+        }
+        await target.shutdown()
+        if !json {
+            print("goal                              ratio to raw    target  verdict")
+            verdicts.forEach { print($0) }
+        }
+    }
+}

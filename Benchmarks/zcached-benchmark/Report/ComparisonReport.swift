@@ -1,0 +1,97 @@
+import Foundation
+
+/// Prints comparisons as tables for people or as one JSON object per test for machines.
+struct ComparisonReport {
+    var json: Bool
+
+    /// Prints one test's comparison.
+    func print(_ comparison: Comparison) {
+        json ? printJSON(comparison) : printTable(comparison)
+    }
+
+    private func printTable(_ comparison: Comparison) {
+        let plan = comparison.sdk.plan
+        let shape = plan.workload.shape
+        var header = "== \(shape.test.title): \(plan.connections) connection\(plan.connections == 1 ? "" : "s"), pipeline \(plan.pipeline)"
+        if plan.rawDepth < plan.pipeline, comparison.raw != nil { header += " (raw: \(plan.rawDepth) per write, the 4096-byte window)" }
+        header += ", \(shape.dataSize)-byte values, keyspace \(shape.keyspace)"
+        if shape.test == .mget || shape.test == .mset { header += ", \(shape.keysPerMultiKeyRequest) keys per request" }
+        Swift.print(header + (plan.rearmsQuickAck ? "" : ", no TCP_QUICKACK") + " ==")
+        let titles = ["client", "requests", "ops/s", "p50", "p90", "p99", "p99.9", "max", "errors"]
+        let widths = [22, 10, 10, 10, 10, 10, 10, 10, 0]
+        Swift.print(row(titles, widths))
+        var rows: [(String, LoadResult)] = [(comparison.sdk.client.rawValue, comparison.sdk)]
+        if let raw = comparison.raw { rows.append(("raw", raw)) }
+        if let raw = comparison.rawWithoutQuickAck { rows.append(("raw, no TCP_QUICKACK", raw)) }
+        for (name, result) in rows {
+            let errors = result.tally.errors.isEmpty ? "0" : result.tally.errors.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", ")
+            Swift.print(row([name, String(result.tally.completed), Format.integer(result.operationsPerSecond)] + LatencySummary(result.tally.latency).columns + [errors], widths))
+        }
+        if let ratio = comparison.ratio {
+            var line = "ratio to raw: \(Format.decimal(ratio, digits: 2))x"
+            if let unacknowledged = comparison.rawWithoutQuickAck {
+                line += "; to raw without TCP_QUICKACK: \(Format.decimal(comparison.sdk.operationsPerSecond / unacknowledged.operationsPerSecond, digits: 2))x"
+            }
+            Swift.print(line)
+        }
+        Swift.print("")
+    }
+
+    private func row(_ cells: [String], _ widths: [Int]) -> String {
+        zip(cells, widths).enumerated().map { index, cell in Format.pad(cell.0, cell.1, right: index > 0 && cell.1 > 0) }.joined(separator: " ")
+    }
+
+    /// One test as JSON.
+    struct TestObject: Codable {
+        struct Run: Codable {
+            var client: String
+            var quickAck: Bool
+            var requests: Int
+            var seconds: Double
+            var opsPerSecond: Double
+            var latencyNanoseconds: LatencySummary
+            var errors: [String: Int]
+        }
+
+        var test: String
+        var connections: Int
+        var pipeline: Int
+        var rawDepth: Int
+        var dataSize: Int
+        var keyspace: Int
+        var keysPerRequest: Int
+        var runs: [Run]
+        var ratioToRaw: Double?
+    }
+
+    private func printJSON(_ comparison: Comparison) {
+        let plan = comparison.sdk.plan
+        let shape = plan.workload.shape
+        let runs = [comparison.sdk, comparison.raw, comparison.rawWithoutQuickAck].compactMap { $0 }.map { result in
+            TestObject.Run(
+                client: result.client.rawValue,
+                quickAck: result.plan.rearmsQuickAck,
+                requests: result.tally.completed,
+                seconds: result.seconds,
+                opsPerSecond: result.operationsPerSecond,
+                latencyNanoseconds: LatencySummary(result.tally.latency),
+                errors: result.tally.errors
+            )
+        }
+        let object = TestObject(
+            test: shape.test.rawValue,
+            connections: plan.connections,
+            pipeline: plan.pipeline,
+            rawDepth: plan.rawDepth,
+            dataSize: shape.dataSize,
+            keyspace: shape.keyspace,
+            keysPerRequest: shape.keysPerMultiKeyRequest,
+            runs: runs,
+            ratioToRaw: comparison.ratio
+        )
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        if let data = try? encoder.encode(object) { Swift.print(String(decoding: data, as: UTF8.self)) }
+    }
+}

@@ -1,0 +1,43 @@
+/// An SDK run and the raw baseline for the same plan, measured back to back in the same process.
+struct Comparison: Sendable {
+    /// The SDK's run with the median rate.
+    var sdk: LoadResult
+    /// The raw baseline's run with the median rate; `nil` when it was not measured.
+    var raw: LoadResult?
+    /// The raw baseline without TCP_QUICKACK, for replies over 4 KiB.
+    var rawWithoutQuickAck: LoadResult?
+
+    /// The SDK's rate as a share of the raw baseline's.
+    var ratio: Double? { raw.map { sdk.operationsPerSecond / $0.operationsPerSecond } }
+
+    /// Runs `plan` with `client`, and, when `withBaseline`, the raw baseline alternating with it
+    /// for `rounds` rounds (raw first each round, so neither always runs on a warmer machine);
+    /// keeps each side's median run.
+    static func measure(
+        _ client: ClientKind,
+        _ plan: LoadPlan,
+        rounds: Int,
+        withBaseline: Bool,
+        withoutQuickAck: Bool,
+        runner: LoadRunner
+    ) async throws -> Comparison {
+        var sdkRuns: [LoadResult] = []
+        var rawRuns: [LoadResult] = []
+        var rawWithoutQuickAckRuns: [LoadResult] = []
+        var unacknowledged = plan
+        unacknowledged.rearmsQuickAck = false
+        for _ in 0..<max(1, rounds) {
+            if withBaseline, client != .raw {
+                rawRuns.append(try await runner.run(.raw, plan))
+                if withoutQuickAck { rawWithoutQuickAckRuns.append(try await runner.run(.raw, unacknowledged)) }
+            }
+            sdkRuns.append(try await runner.run(client, plan))
+        }
+        return Comparison(sdk: median(sdkRuns)!, raw: median(rawRuns), rawWithoutQuickAck: median(rawWithoutQuickAckRuns))
+    }
+
+    private static func median(_ runs: [LoadResult]) -> LoadResult? {
+        let sorted = runs.sorted { $0.operationsPerSecond < $1.operationsPerSecond }
+        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
+    }
+}

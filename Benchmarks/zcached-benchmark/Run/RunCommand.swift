@@ -1,0 +1,104 @@
+import ArgumentParser
+
+/// The redis-benchmark-style run: each selected test with the chosen client, and by default
+/// the raw-socket baseline of the same workload measured in the same run.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Runs each test with the chosen client and the raw baseline, and prints rates, latency percentiles and ratios."
+    )
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(name: [.short, .customLong("connections")], help: "Connections to the server.")
+    var connections = 1
+
+    @Option(name: [.short, .customLong("requests")], help: "Requests per test (per client).")
+    var requests = 50_000
+
+    @Option(help: "Seconds per test, instead of a request count.")
+    var duration: Double?
+
+    @Option(name: [.customShort("P"), .customLong("pipeline")], help: "Concurrent requests per connection; raw writes stay inside the 4096-byte server-safe window.")
+    var pipeline = 1
+
+    @Option(name: [.short, .customLong("data-size")], help: "Bytes per value.")
+    var dataSize = 32
+
+    @Option(name: [.short, .customLong("keyspace")], help: "Distinct keys (at most 100000).")
+    var keyspace = 1_000
+
+    @Option(name: [.short, .customLong("tests")], help: "Tests to run: ping,set,get,mget,mset,codable.")
+    var tests = BenchmarkTest.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(name: .customLong("mget-keys"), help: "Keys per MGET and MSET.")
+    var mgetKeys = 100
+
+    @Option(help: "The client under test: async, blocking or raw.")
+    var client = ClientKind.async
+
+    @Flag(inversion: .prefixedNo, help: "Measure the raw baseline alongside the SDK and print the ratio.")
+    var compare = true
+
+    @Option(help: "With --compare: rounds of raw and SDK runs, alternating; the median of each is reported.")
+    var rounds = 1
+
+    @Flag(name: .customLong("no-quickack"), help: "Do not re-arm TCP_QUICKACK after reads (SDK and raw).")
+    var withoutQuickAck = false
+
+    @Flag(help: "Print one JSON object per test instead of tables.")
+    var json = false
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        guard connections >= 1, pipeline >= 1, requests >= 1, rounds >= 1 else {
+            throw ValidationError("--connections, --pipeline, --requests and --rounds must be at least 1")
+        }
+        guard dataSize >= 1 else { throw ValidationError("--data-size must be at least 1: the server rejects empty values") }
+        guard (1...100_000).contains(keyspace) else { throw ValidationError("--keyspace must be between 1 and 100000") }
+        guard (1...keyspace).contains(mgetKeys) else { throw ValidationError("--mget-keys must be between 1 and --keyspace") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if server.tls, client == .raw { throw ValidationError("the raw client speaks plain TCP only") }
+        _ = try BenchmarkTest.list(tests)
+    }
+
+    func run() async throws {
+        let target = try await server.makeTarget()
+        let runner = LoadRunner(target: target, progress: ProgressLine.onTerminal(quiet: quiet || json))
+        let report = ComparisonReport(json: json)
+        if !json {
+            print("zcached-benchmark against \(target.description): \(client.rawValue) client\(compare && client != .raw && !server.tls ? " vs raw sockets" : "")")
+            print("")
+        }
+        do {
+            for test in try BenchmarkTest.list(tests) {
+                let workload = try Workload(.init(test: test, dataSize: dataSize, keyspace: keyspace, keysPerMultiKeyRequest: mgetKeys))
+                try await runner.populate(workload)
+                var plan = LoadPlan(
+                    workload: workload,
+                    connections: connections,
+                    pipeline: pipeline,
+                    requests: requests,
+                    duration: duration.map { .milliseconds(Int($0 * 1000)) }
+                )
+                plan.rearmsQuickAck = !withoutQuickAck
+                let withBaseline = compare && !server.tls
+                let comparison = try await Comparison.measure(
+                    client,
+                    plan,
+                    rounds: rounds,
+                    withBaseline: withBaseline,
+                    withoutQuickAck: withBaseline && !withoutQuickAck && test == .mget,
+                    runner: runner
+                )
+                report.print(comparison)
+            }
+        } catch {
+            await target.shutdown()
+            throw error
+        }
+        await target.shutdown()
+    }
+}

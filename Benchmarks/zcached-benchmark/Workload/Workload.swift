@@ -1,0 +1,130 @@
+import ZCachedClient
+import ZCachedCodable
+import ZCachedCore
+
+/// The requests of one test, ready for every client: pre-encoded frames for the raw baseline
+/// and the same requests as SDK calls. Request number `n` is the same request for both.
+struct Workload: Sendable {
+    /// The shape of a workload, as given on the command line.
+    struct Shape: Sendable {
+        var test: BenchmarkTest
+        /// Bytes per value.
+        var dataSize: Int
+        /// Distinct keys.
+        var keyspace: Int
+        /// Keys per MGET and MSET.
+        var keysPerMultiKeyRequest: Int
+    }
+
+    let shape: Shape
+    /// The raw frame of each variant; request `n` sends variant `variant(of: n)`.
+    let frames: [[UInt8]]
+    private let keys: [String]
+    private let value: ZCachedValue
+    /// The keys of each MGET/MSET variant, built once so requests measure the SDK, not the benchmark.
+    private let multiKeys: [[String]]
+    private let multiPairs: [[(key: String, value: ZCachedValue)]]
+    private let profile = BenchmarkProfile.sample
+
+    /// Distinct requests cycled through; single-key tests use one per key.
+    private var variantCount: Int { frames.count }
+
+    /// Builds the workload and encodes its raw frames.
+    /// - Throws: `ZCachedError` when the shape makes a request the server would mangle, or an
+    ///   encoding error for the `codable` test's struct.
+    init(_ shape: Shape) throws {
+        self.shape = shape
+        let keys = (0..<shape.keyspace).map { "key:\($0)" }
+        let value = ZCachedValue.bulkString([UInt8](repeating: UInt8(ascii: "x"), count: shape.dataSize))
+        self.keys = keys
+        self.value = value
+        let isMultiKey = shape.test == .mget || shape.test == .mset
+        let multiKeys = (0..<(isMultiKey ? min(shape.keyspace, 1024) : 0)).map { variant in
+            (0..<shape.keysPerMultiKeyRequest).map { keys[(variant + $0) % keys.count] }
+        }
+        self.multiKeys = multiKeys
+        self.multiPairs = multiKeys.map { $0.map { (key: $0, value: value) } }
+        var encoder = ZCachedRequestEncoder(limits: ZCachedRequestLimits())
+        func frame(_ command: some ZCachedCommand) throws -> [UInt8] {
+            encoder.reset()
+            try encoder.encode(command)
+            return encoder.bytes
+        }
+        switch shape.test {
+        case .ping:
+            frames = [try frame(ZCachedServerCommands.Ping())]
+        case .set:
+            frames = try keys.map { try frame(ZCachedKeyCommands.Set($0, value)) }
+        case .get:
+            frames = try keys.map { try frame(ZCachedKeyCommands.Get($0)) }
+        case .mget:
+            frames = try multiKeys.map { try frame(ZCachedKeyCommands.MGet($0)) }
+        case .mset:
+            frames = try multiPairs.map { try frame(ZCachedKeyCommands.MSet($0)) }
+        case .codable:
+            let stored = try ZCachedValueEncoder().encode(BenchmarkProfile.sample)
+            frames = try keys.flatMap { [try frame(ZCachedKeyCommands.Set($0, stored)), try frame(ZCachedKeyCommands.Get($0))] }
+        }
+    }
+
+    /// The variant request `number` uses: spread over the keyspace by a multiplicative hash.
+    func variant(of number: Int) -> Int {
+        Int((UInt64(truncatingIfNeeded: number) &* 2_654_435_761) % UInt64(variantCount))
+    }
+
+    /// Stores a value under every key, so GET and MGET find them.
+    func populate(_ client: ZCachedClient) async throws(ZCachedError) {
+        for start in stride(from: 0, to: keys.count, by: 100) {
+            try await client.mset(keys[start..<min(start + 100, keys.count)].map { ($0, value) })
+        }
+        if shape.test == .codable {
+            for key in keys { try await client.set(key, encoding: profile) }
+        }
+    }
+
+    /// Sends request `number` through the async client.
+    func perform(_ number: Int, on client: ZCachedClient) async throws(ZCachedError) {
+        let variant = variant(of: number)
+        switch shape.test {
+        case .ping: try await client.ping()
+        case .set: try await client.set(keys[variant], value)
+        case .get: _ = try await client.get(keys[variant])
+        case .mget: _ = try await client.mget(multiKeys[variant])
+        case .mset: try await client.mset(multiPairs[variant])
+        case .codable:
+            if variant.isMultiple(of: 2) {
+                try await client.set(keys[variant / 2], encoding: profile)
+            } else {
+                _ = try await client.get(keys[variant / 2], decoding: BenchmarkProfile.self)
+            }
+        }
+    }
+
+    /// Sends request `number` through the blocking client.
+    func perform(_ number: Int, on client: ZCachedBlockingClient) throws(ZCachedError) {
+        let variant = variant(of: number)
+        switch shape.test {
+        case .ping: try client.ping()
+        case .set: try client.set(keys[variant], value)
+        case .get: _ = try client.get(keys[variant])
+        case .mget: _ = try client.mget(multiKeys[variant])
+        case .mset: try client.mset(multiPairs[variant])
+        case .codable:
+            if variant.isMultiple(of: 2) {
+                try client.set(keys[variant / 2], encoding: profile)
+            } else {
+                _ = try client.get(keys[variant / 2], decoding: BenchmarkProfile.self)
+            }
+        }
+    }
+}
+
+/// The struct the `codable` test stores and reads.
+struct BenchmarkProfile: Codable, Sendable {
+    var id: Int
+    var name: String
+    var score: Double
+    var tags: [String]
+
+    static let sample = BenchmarkProfile(id: 42, name: "benchmark-user", score: 98.5, tags: ["swift", "zcached", "cache"])
+}
