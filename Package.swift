@@ -162,6 +162,32 @@ let package = Package(
             path: "Tests/ZCachedTestingTests",
             swiftSettings: defaultSwiftSettings
         ),
+        // Runnable examples (`swift run ZCachedExampleMemoizer`); built with everything else so
+        // CI keeps them compiling against the real API.
+        .executableTarget(
+            name: "ZCachedExampleMemoizer",
+            dependencies: ["ZCachedCodable", "ZCachedTesting"],
+            path: "Examples/Memoizer",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .executableTarget(
+            name: "ZCachedExampleBlockingWorkers",
+            dependencies: ["ZCachedClient", "ZCachedTesting"],
+            path: "Examples/BlockingWorkers",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .executableTarget(
+            name: "ZCachedExampleServiceApp",
+            dependencies: [
+                "ZCachedClient",
+                "ZCachedTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/ServiceApp",
+            swiftSettings: defaultSwiftSettings
+        ),
     ]
 )
 
