@@ -14,13 +14,13 @@ import ZCachedTransport
 /// The pool owns the connections it holds: the methods that remove connections return them, and
 /// the transport-specific extensions (`reduce(by:force:)`, `close()`) close them.
 public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
-    private let connections: Mutex<[Connection]>
+    private let connections: ZCachedLock<[Connection]>
     private let rotation = Atomic<Int>(0)
 
     /// Makes a pool holding `connections`.
     /// - Parameter connections: The connections to start with.
     public init(connections: [Connection] = []) {
-        self.connections = Mutex(connections)
+        self.connections = ZCachedLock(connections)
     }
 
     /// The connections in the pool, in the order they were added.

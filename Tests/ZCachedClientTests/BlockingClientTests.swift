@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 import Testing
 import ZCachedClient
 import ZCachedCore
@@ -86,7 +85,7 @@ import ZCachedTesting
 
 /// A counter threads can bump without a data race.
 final class ManagedCounter: Sendable {
-    private let count = Mutex(0)
+    private let count = ZCachedLock(0)
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
 }

@@ -75,7 +75,7 @@ final class OutcomeLedger: Sendable {
         var untyped: [String] = []
     }
 
-    private let counts = Mutex(Counts())
+    private let counts = ZCachedLock(Counts())
 
     /// Records a reply and whether it is the one the caller asked for.
     func reply<T: Equatable>(_ received: T, expected: T) {

@@ -1,4 +1,5 @@
 import Synchronization
+import ZCachedCore
 
 /// The embedded server's fault hooks: arm faults for chosen requests, refuse new connections, or
 /// emulate the real server's crashes.
@@ -19,7 +20,7 @@ public final class ZCachedFaultInjector: Sendable {
         var fault: ZCachedFault
     }
 
-    private let armed = Mutex<[Armed]>([])
+    private let armed = ZCachedLock<[Armed]>([])
     private let hasArmedFaults = Atomic<Bool>(false)
     private let refuses = Atomic<Bool>(false)
     private let crashes = Atomic<Bool>(false)

@@ -1,9 +1,9 @@
 import NIOCore
-import Synchronization
+import ZCachedCore
 
 /// The open connections of a server, so that shutdown and restart can close them all.
 final class ConnectionRegistry: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let channels = ZCachedLock<[ObjectIdentifier: any Channel]>([:])
 
     /// Tracks `channel` until it closes.
     func register(_ channel: any Channel) {

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import ZCachedCore
 
 /// An in-process server that speaks zcached's protocol, for tests and benchmarks.
 ///
@@ -20,7 +20,7 @@ public final class ZCachedTestServer: Sendable {
     public let port: Int
 
     private let services: ServerServices
-    private let listener: Mutex<(any Channel)?>
+    private let listener: ZCachedLock<(any Channel)?>
 
     /// The fault hooks: arm faults for chosen requests or refuse new connections.
     public var faults: ZCachedFaultInjector { services.faults }
@@ -32,7 +32,7 @@ public final class ZCachedTestServer: Sendable {
         self.host = host
         self.port = port
         self.services = services
-        self.listener = Mutex(listener)
+        self.listener = ZCachedLock(listener)
     }
 
     /// Starts a server listening on `host` and `port`.

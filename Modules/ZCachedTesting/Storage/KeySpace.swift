@@ -1,4 +1,3 @@
-import Synchronization
 import ZCachedCore
 
 #if canImport(Glibc)
@@ -26,10 +25,10 @@ final class KeySpace: Sendable {
         var lastSave: Int64
     }
 
-    private let state: Mutex<State>
+    private let state: ZCachedLock<State>
 
     init() {
-        state = Mutex(State(lastSave: Self.unixSeconds()))
+        state = ZCachedLock(State(lastSave: Self.unixSeconds()))
     }
 
     var count: Int { state.withLock { $0.entries.count } }

@@ -34,10 +34,10 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     public let configuration: ZCachedConnectionConfiguration
 
     /// The socket, the reply decoder and the receive buffer. Held for the whole of each request.
-    private let link: Mutex<Link>
+    private let link: ZCachedLock<Link>
     /// Spare request encoders, so that encoding (which happens before taking ``link``) does not
     /// allocate a new buffer for every request.
-    private let spareEncoders: Mutex<[ZCachedRequestEncoder]>
+    private let spareEncoders: ZCachedLock<[ZCachedRequestEncoder]>
     /// Interrupts any `poll` of this connection when ``close()`` is called.
     private let wakePipe: POSIXWakePipe
     private let pendingRequests = Atomic<Int>(0)
@@ -86,8 +86,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         }
         self.configuration = configuration
         self.wakePipe = wakePipe
-        self.spareEncoders = Mutex([])
-        self.link = Mutex(Link(socket: socket, replyLimits: configuration.replyLimits))
+        self.spareEncoders = ZCachedLock([])
+        self.link = ZCachedLock(Link(socket: socket, replyLimits: configuration.replyLimits))
     }
 
     deinit {
