@@ -81,27 +81,24 @@ struct AsyncClientReliabilityTests {
         }
     }
 
-    @Test
-    func aLostReplyTimesOutReplacesTheConnectionAndNoReplyGoesToTheWrongCaller() async throws {
+    @Test(arguments: LostReplyCase.all)
+    func aLostReplyTimesOutReplacesTheConnectionAndNoReplyGoesToTheWrongCaller(_ lost: LostReplyCase) async throws {
         try await Self.withClient(poolSize: 2, requestTimeout: .milliseconds(500)) { client, server in
             let p = Reliability.uniquePrefix("async-lost")
             let accepted = server.statistics.connectionsAccepted
-            server.faults.inject(.dropReply, on: .requestNumber(server.statistics.requestsReceived + 60))
+            server.faults.inject(lost.fault, on: .requestNumber(server.statistics.requestsReceived + 60))
             let ledger = OutcomeLedger()
             await withTaskGroup(of: Void.self) { group in
                 for task in 0..<200 {
                     group.addTask { await Self.checkedCall(client, key: "\(p):\(task)", ledger: ledger) }
                 }
             }
-            // A lost reply inside a verified group surfaces as a protocol violation.
-            Self.expectNoWrongAnswers(ledger, allowed: Reliability.connectionLossCodes.union([.protocolViolation]))
-            #expect(
-                ledger.errorCodes.contains(.protocolViolation) || ledger.errorCodes.contains(.timeout),
-                "the lost reply is detected: by its group's sentinel out of place, or by the request timeout"
-            )
+            Self.expectNoWrongAnswers(ledger, allowed: Reliability.connectionLossCodes.union(lost.pipelinedDetection))
+            #expect(!ledger.errorCodes.isDisjoint(with: lost.pipelinedDetection), "the loss is detected: \(ledger.errorCodes)")
             try await Reliability.waitUntil { client.pool.connectedCount == 2 }
             #expect(server.statistics.connectionsAccepted > accepted, "the timed-out connection was replaced")
-            try await client.ping()
+            #expect(client.pool.all.allSatisfy { $0.pendingRequestCount == 0 }, "no caller is left waiting")
+            for connection in client.pool.all { try await connection.ping() }
         }
     }
 

@@ -88,16 +88,19 @@ struct BlockingClientReliabilityTests {
         }
     }
 
-    @Test func aLostReplyTimesOutAndNoReplyGoesToTheWrongCaller() async throws {
+    @Test(arguments: LostReplyCase.all)
+    func aLostReplyTimesOutAndNoReplyGoesToTheWrongCaller(_ lost: LostReplyCase) async throws {
         try await Self.withClient(poolSize: 4, requestTimeout: .milliseconds(500)) { client, server in
             let p = Reliability.uniquePrefix("blocking-lost")
             let accepted = server.statistics.connectionsAccepted
-            server.faults.inject(.dropReply, on: .requestNumber(server.statistics.requestsReceived + 60))
+            server.faults.inject(lost.fault, on: .requestNumber(server.statistics.requestsReceived + 60))
             let ledger = OutcomeLedger()
             await Self.onThreads(8) { thread in
                 for index in 0..<25 { Self.checkedCall(client, key: "\(p):\(thread):\(index)", ledger: ledger) }
             }
             Self.expectNoWrongAnswers(ledger)
+            // One request in flight per connection: whether one reply or all later ones are lost,
+            // the request waiting for it times out and its socket is closed.
             #expect(ledger.errorCodes == [.timeout], "exactly the lost reply fails, by timeout")
             // The pool prefers connected connections, and blocking connections reconnect when
             // next used: use each one so the timed-out connection reconnects.

@@ -29,6 +29,8 @@ struct ReplyFaultCase: Sendable, CustomTestStringConvertible {
         ReplyFaultCase(testDescription: "truncated reply", fault: .closeAfterReplyBytes(3), codes: closedCodes, mustFail: true, replacesConnection: true),
         ReplyFaultCase(testDescription: "close instead of reply", fault: .closeConnection, codes: closedCodes, mustFail: true, replacesConnection: true),
         ReplyFaultCase(testDescription: "reset instead of reply", fault: .resetConnection, codes: closedCodes, mustFail: true, replacesConnection: true),
+        // PROTOCOL.md §4.2: nothing ever comes back, so only the request timeout can tell.
+        ReplyFaultCase(testDescription: "every later reply lost", fault: .dropAllLaterReplies, codes: [.timeout], mustFail: true, replacesConnection: true),
         ReplyFaultCase(testDescription: "reply in single bytes", fault: .splitReplyIntoSingleBytes, codes: [], mustFail: false, replacesConnection: false),
     ]
 

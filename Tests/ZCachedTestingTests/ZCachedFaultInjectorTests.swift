@@ -34,6 +34,27 @@ import ZCachedTesting
         }
     }
 
+    /// PROTOCOL.md §4.2's repro: the hit connection's requests still run, but it never gets
+    /// another reply, even to requests the trigger does not select; other connections are served.
+    @Test func droppingAllLaterRepliesSilencesOnlyTheHitConnectionForGood() async throws {
+        try await withServer { server in
+            let bystander = try server.connect()
+            let silenced = try server.connect()
+            #expect(try silenced.roundTrip(frame("PING")) == reply("+PONG\r\n"))
+            // Selected by command, not by number: the bystander's requests race with these.
+            server.faults.inject(.dropAllLaterReplies, on: .command("ECHO"))
+            try silenced.send(frame("ECHO", "hit"))
+            try silenced.send(frame("SET", "fromSilenced", "1"))
+            try await ZCachedEventually.holds {
+                (try? bystander.roundTrip(frame("GET", "fromSilenced"))) == reply("$1\r\n1\r\n")
+            }
+            #expect(try silenced.read(timeout: .milliseconds(200)) == .timedOut, "neither the ECHO nor the SET is answered")
+            try silenced.send(frame("PING"))
+            #expect(try silenced.read(timeout: .milliseconds(200)) == .timedOut, "nor any request after them")
+            #expect(try bystander.roundTrip(frame("PING")) == reply("+PONG\r\n"))
+        }
+    }
+
     @Test func splitReplyArrivesByteExact() async throws {
         try await withServer { server in
             let connection = try server.connect()

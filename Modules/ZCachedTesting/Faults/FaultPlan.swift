@@ -8,6 +8,8 @@ struct FaultPlan: Sendable, Equatable {
     var closesAfterReplyBytes: Int?
     /// Run the request, write no reply.
     var dropsReply = false
+    /// Run this request and every later one on the connection, write none of their replies.
+    var dropsAllLaterReplies = false
     /// Hold the reply back this long first.
     var delay: Duration?
     /// Write these bytes instead of the encoded reply value.
@@ -39,6 +41,7 @@ struct FaultPlan: Sendable, Equatable {
         case .resetConnection: resetsConnection = true
         case .closeAfterReplyBytes(let count): closesAfterReplyBytes = min(closesAfterReplyBytes ?? count, count)
         case .dropReply: dropsReply = true
+        case .dropAllLaterReplies: dropsAllLaterReplies = true
         case .delayReply(let duration): delay = max(delay ?? .zero, duration)
         case .replaceReply(let bytes): replacement = bytes
         case .omitTerminator: omitsTerminator = true

@@ -12,7 +12,8 @@
 /// | ``closeConnection`` | closes instead of running the request | EOF |
 /// | ``resetConnection`` | closes with `SO_LINGER` 0 instead of running it | RST (`ECONNRESET`) |
 /// | ``closeAfterReplyBytes(_:)`` | runs it, writes part of the reply, closes | a truncated reply, EOF |
-/// | ``dropReply`` | runs it, writes no reply (PROTOCOL.md §4.2) | silence on that request |
+/// | ``dropReply`` | runs it, writes no reply | silence on that request |
+/// | ``dropAllLaterReplies`` | runs it and every later request of the connection, replies to none (PROTOCOL.md §4.2) | silence from then on |
 /// | ``delayReply(_:)`` | holds the reply back | a late reply |
 /// | ``replaceReply(with:)``, ``replyWithGarbage`` | runs it, writes other bytes | garbage, then `0x03` |
 /// | ``omitTerminator`` | writes the reply without its `0x03` | two replies run together |
@@ -32,6 +33,7 @@ public struct ZCachedFault: Sendable, Hashable {
         case closeAfterReplyBytes(Int)
         case delayReply(Duration)
         case dropReply
+        case dropAllLaterReplies
         case replaceReply([UInt8])
         case omitTerminator
         case duplicateTerminator
@@ -67,9 +69,20 @@ public struct ZCachedFault: Sendable, Hashable {
     /// - Returns: The fault.
     public static func delayReply(_ delay: Duration) -> Self { Self(base: .delayReply(delay)) }
 
-    /// Runs the request but never writes its reply, like the real server's lost-reply bug
-    /// (PROTOCOL.md §4.2). Later replies on the connection still flow.
+    /// Runs the request but never writes its reply. Later replies on the connection still flow.
+    ///
+    /// The real server's lost-reply bug loses every later reply too: that is
+    /// ``dropAllLaterReplies``.
     public static var dropReply: Self { Self(base: .dropReply) }
+
+    /// Runs the request, and every later request on the same connection, but writes none of
+    /// their replies, like the real server's lost-reply bug (PROTOCOL.md §4.2): once another
+    /// connection on its worker has closed, a connection's requests still run (a SET is visible
+    /// to other connections) but its replies silently stop, and the socket stays open.
+    ///
+    /// Replies to earlier requests are written as usual, and other connections are not affected.
+    /// Only closing the connection ends it; a client sees nothing but silence.
+    public static var dropAllLaterReplies: Self { Self(base: .dropAllLaterReplies) }
 
     /// Runs the request but writes `bytes` in place of its encoded reply; the terminator still
     /// follows (unless a terminator fault changes it).

@@ -37,6 +37,9 @@ final class ServerChannelHandler: ChannelInboundHandler {
     private var bytesInFlight = 0
     private var maximumBytesInFlight = 0
     private var isClosing = false
+    /// Whether the connection has been hit by ``ZCachedFault/dropAllLaterReplies``: its requests
+    /// still run, their replies are never written.
+    private var losesEveryReply = false
 
     init(
         executor: CommandExecutor,
@@ -98,7 +101,7 @@ final class ServerChannelHandler: ChannelInboundHandler {
             return
         }
         let plan = faults.plan(forRequest: statistics.recordRequest(), command: commandName)
-        if plan.isNone && faulted.isEmpty {
+        if plan.isNone && faulted.isEmpty && !losesEveryReply {
             executor.respond(to: elements, parseError: parseError, into: &batch)
             batch.append(0x03)
             batchFrameBytes += frameBytes
@@ -130,7 +133,8 @@ final class ServerChannelHandler: ChannelInboundHandler {
         executor.respond(to: elements, parseError: parseError, into: &reply)
         if let replacement = plan.replacement { reply = replacement }
         reply.append(contentsOf: plan.terminator)
-        if plan.dropsReply {
+        if plan.dropsAllLaterReplies { losesEveryReply = true }
+        if plan.dropsReply || losesEveryReply {
             bytesInFlight -= frameBytes
             return
         }
