@@ -61,6 +61,15 @@ public struct ZCachedConnectionConfiguration: Sendable {
     public var requestLimits: ZCachedRequestLimits
     /// The limits replies are checked against.
     public var replyLimits: ZCachedDecoderLimits
+    /// Called each time the connection changes state: connected, link lost, reconnected, broken,
+    /// closed. `nil` (the default) reports nothing; the clients set it to log and count these.
+    ///
+    /// It is called on the thread that made the change (an event loop, a reconnect task, or a
+    /// thread inside a blocking `send`, with the connection's lock held), so it must return quickly
+    /// and must not call the connection's `send`, `close` or `reconnect`. Changes of one connection
+    /// made on different threads may arrive out of order; count them with increments and
+    /// decrements, which commute, rather than by setting a value.
+    public var onStateChange: (@Sendable (ZCachedConnectionStateChange) -> Void)?
 
     /// Makes a configuration with production defaults.
     /// - Parameters:

@@ -23,8 +23,20 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         case reconnecting
         case broken
         case closed
+
+        var state: ZCachedConnectionState {
+            switch self {
+            case .connecting: .connecting
+            case .active: .connected
+            case .reconnecting: .reconnecting
+            case .broken: .broken
+            case .closed: .closed
+            }
+        }
     }
 
+    /// The connection's id, unique in the process, for logs and metrics.
+    public let id: Int
     /// The connection's settings.
     public let configuration: ZCachedConnectionConfiguration
     private let eventLoopGroup: any EventLoopGroup
@@ -36,6 +48,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     private let failedLinksInARow = ZCachedLock(0)
 
     private init(configuration: ZCachedConnectionConfiguration, eventLoopGroup: any EventLoopGroup) {
+        self.id = ZCachedConnectionIDs.next()
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.taskExecutor = ZCachedEventLoopExecutor(eventLoop: eventLoopGroup.next())
@@ -65,17 +78,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
 
     public var pendingRequestCount: Int { pending.load(ordering: .relaxed) }
 
-    public var state: ZCachedConnectionState {
-        link.withLock { link in
-            switch link {
-            case .connecting: .connecting
-            case .active: .connected
-            case .reconnecting: .reconnecting
-            case .broken: .broken
-            case .closed: .closed
-            }
-        }
-    }
+    public var state: ZCachedConnectionState { link.withLock { $0.state } }
 
     /// Whether requests are queueing behind a full in-flight window. An approximation from the
     /// pending count: a request of average size fits while fewer than a handful are pending.
@@ -136,6 +139,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
             defer { link = .closed }
             return link
         }
+        configuration.report(connectionID: id, from: previous.state, to: .closed)
         reconnectTask.withLock { $0?.cancel() }
         guard case .active(let channel, let handler) = previous else { return }
         channel.eventLoop.execute { handler.value.closeByOwner() }
@@ -159,6 +163,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
             if state == .closed { throw ZCachedError(code: .connectionClosed, message: "the connection is closed") }
             return
         }
+        configuration.report(connectionID: id, from: .broken, to: .reconnecting)
         failedLinksInARow.withLock { $0 = 0 }
         try await establish()
     }
@@ -183,15 +188,16 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
             }
             do throws(ZCachedError) {
                 let (channel, handler) = try await ZCachedChannelFactory.makeChannel(configuration: configuration, eventLoop: taskExecutor.eventLoop)
-                let installed = link.withLock { link in
-                    if case .closed = link { return false }
-                    link = .active(channel, handler)
-                    return true
+                let previous: ZCachedConnectionState? = link.withLock { link in
+                    if case .closed = link { return nil }
+                    defer { link = .active(channel, handler) }
+                    return link.state
                 }
-                guard installed else {
+                guard let previous else {
                     channel.close(promise: nil)
                     throw ZCachedError(code: .connectionClosed, message: "the connection was closed while connecting")
                 }
+                configuration.report(connectionID: id, from: previous, to: .connected)
                 channel.closeFuture.whenComplete { [weak self] _ in
                     // Runs on the channel's event loop, where the handler may be read.
                     self?.linkClosed(channel, wasServing: handler.value.hasReceivedReply)
@@ -202,10 +208,12 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 if error.code == .connectionClosed { throw error }
             }
         }
-        link.withLock { link in
-            if case .closed = link { return }
-            link = .broken
+        let previous: ZCachedConnectionState? = link.withLock { link in
+            if case .closed = link { return nil }
+            defer { link = .broken }
+            return link.state
         }
+        if let previous { configuration.report(connectionID: id, from: previous, to: .broken, error: lastError) }
         throw lastError
     }
 
@@ -217,17 +225,19 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// ``ZCachedConnectionConfiguration/connectionAttempts`` such links in a row the connection
     /// is broken.
     private func linkClosed(_ channel: any Channel, wasServing: Bool) {
-        let shouldReconnect = link.withLock { link in
-            guard case .active(let current, _) = link, current === channel else { return false }
+        let next: ZCachedConnectionState? = link.withLock { link in
+            guard case .active(let current, _) = link, current === channel else { return nil }
             let failedLinks = failedLinksInARow.withLock { count in
                 count = wasServing ? 0 : count + 1
                 return count
             }
             let reconnects = configuration.reconnect && failedLinks < configuration.connectionAttempts
             link = reconnects ? .reconnecting : .broken
-            return reconnects
+            return link.state
         }
-        guard shouldReconnect else { return }
+        guard let next else { return }
+        configuration.report(connectionID: id, from: .connected, to: next)
+        guard next == .reconnecting else { return }
         reconnectTask.withLock { task in
             task = Task { try? await self.establish() }
         }

@@ -30,6 +30,8 @@ import ZCachedCore
 /// - Note: TLS is not supported; use the NIO connection for TLS. Name resolution (`getaddrinfo`)
 ///   is blocking and not bounded by the timeouts; pass an IP address where that matters.
 public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
+    /// The connection's id, unique in the process, for logs and metrics.
+    public let id: Int
     /// The settings the connection was made with.
     public let configuration: ZCachedConnectionConfiguration
 
@@ -84,10 +86,12 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             wakePipe.close()
             throw error.zcachedError
         }
+        self.id = ZCachedConnectionIDs.next()
         self.configuration = configuration
         self.wakePipe = wakePipe
         self.spareEncoders = ZCachedLock([])
         self.link = ZCachedLock(Link(socket: socket, replyLimits: configuration.replyLimits))
+        configuration.report(connectionID: id, from: .connecting, to: .connected)
     }
 
     deinit {
@@ -208,14 +212,12 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             // here lets the request go out on a fresh link instead of failing.
             if (try? socket.isIdleAndOpen()) == true { return socket }
             link.release()
+            let closed = ZCachedError(code: .connectionClosed, message: "the server closed the connection while it was idle")
             guard configuration.reconnect else {
-                publish(.broken, in: &link)
-                throw ZCachedError(
-                    code: .connectionClosed,
-                    message: "the server closed the connection while it was idle"
-                )
+                publish(.broken, in: &link, because: closed)
+                throw closed
             }
-            publish(.reconnecting, in: &link)
+            publish(.reconnecting, in: &link, because: closed)
             return try reconnect(&link, deadline: deadline)
         }
     }
@@ -229,7 +231,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             return socket
         } catch {
             switch error {
-            case .exhausted: publish(.broken, in: &link)
+            case .exhausted: publish(.broken, in: &link, because: error.zcachedError)
             case .outOfTime: break  // the next request tries again
             case .woken: publish(.closed, in: &link)
             }
@@ -248,17 +250,18 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             publish(.closed, in: &link)
             return Self.closedByOwner
         case .timedOut:
-            publish(next, in: &link)
-            return ZCachedError(
+            let timeout = ZCachedError(
                 code: .timeout,
                 message: "no reply within \(configuration.requestTimeout); the connection was closed "
                     + "because its replies can no longer be matched to requests"
             )
+            publish(next, in: &link, because: timeout)
+            return timeout
         case .violation(let error):
-            publish(next, in: &link)
+            publish(next, in: &link, because: error)
             return error
         case .lost(let reason):
-            publish(next, in: &link)
+            publish(next, in: &link, because: ZCachedError(code: .connectionClosed, message: reason))
             guard configuration.reconnect else {
                 return ZCachedError(code: .connectionClosed, message: "\(reason); reconnect is off")
             }
@@ -396,9 +399,12 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         throw .exhausted("could not connect to \(endpoint) after \(attempts): \(lastReason)")
     }
 
-    private func publish(_ state: ZCachedConnectionState, in link: inout Link) {
+    /// Moves the link to `state`, mirrors it for lock-free readers and reports the change.
+    private func publish(_ state: ZCachedConnectionState, in link: inout Link, because error: ZCachedError? = nil) {
+        let previous = link.state
         link.state = state
         publishedState.store(StateCode.code(state), ordering: .releasing)
+        configuration.report(connectionID: id, from: previous, to: state, error: error)
     }
 
     private func takeEncoder() -> ZCachedRequestEncoder {
