@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -22,28 +23,39 @@ import ZCachedTransport
 ///
 /// Each call goes to the least-loaded connected connection of the pool. Every call throws
 /// ``ZCachedError``; wrap one in `Result(catching:)` to get a `Result` instead.
+///
+/// The client logs connection events to its `logger` and records the metrics listed in the
+/// README's Metrics section (`zcached_commands_total`, `zcached_command_duration`, ...) with its
+/// `metricsFactory`: a no-op unless the application bootstraps a swift-metrics backend.
 public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// The client's options.
     public let configuration: ZCachedConfiguration
     /// The connections, for inspection and sizing.
     public let pool: ZCachedPool<ZCachedNIOConnection>
     private let eventLoopGroup: any EventLoopGroup
-    private let logger: Logger
+    private let instrumentation: ZCachedInstrumentation
+    /// ``configuration``'s connection settings, reporting state changes to ``instrumentation``.
+    private let connectionConfiguration: ZCachedConnectionConfiguration
+    private var logger: Logger { instrumentation.logger }
 
     /// Makes a client; call ``connect()`` or ``run()`` before sending.
     /// - Parameters:
     ///   - configuration: Where the server is and how to talk to it.
     ///   - eventLoopGroup: The event loops for the connections; NIO's shared group unless given.
     ///   - logger: Where to log connection events; nothing is logged unless given.
+    ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given,
+    ///     which records nothing until the application bootstraps a backend.
     public init(
         configuration: ZCachedConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() }),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
         self.pool = ZCachedPool()
         self.eventLoopGroup = eventLoopGroup
-        self.logger = logger
+        self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
+        self.connectionConfiguration = instrumentation.observing(configuration.connection)
     }
 
     /// Makes a client on an existing pool (the Python client's `from_connection_pool`).
@@ -51,15 +63,20 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     ///   - pool: Connections opened elsewhere.
     ///   - configuration: The options used when the pool grows or reconnects.
     ///   - logger: Where to log; nothing is logged unless given.
+    ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given.
+    ///     The state changes of connections opened elsewhere are not recorded.
     public init(
         pool: ZCachedPool<ZCachedNIOConnection>,
         configuration: ZCachedConfiguration = ZCachedConfiguration(),
-        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() }),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
         self.pool = pool
         self.eventLoopGroup = MultiThreadedEventLoopGroup.singleton
-        self.logger = logger
+        self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
+        self.connectionConfiguration = instrumentation.observing(configuration.connection)
+        instrumentation.poolSizeChanged(to: pool.count)
     }
 
     /// Opens connections until the pool holds ``ZCachedConfiguration/poolSize`` of them.
@@ -82,6 +99,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// Closes every connection. Pending requests fail with ``ZCachedError/Code/connectionClosed``.
     public func close() async {
         await pool.close()
+        instrumentation.poolSizeChanged(to: pool.count)
         logger.info("zcached client closed")
     }
 
@@ -92,7 +110,9 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     }
 
     public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
-        try await connection().send(command)
+        let measurement = instrumentation.start(command)
+        let result = await Result { () async throws(ZCachedError) in try await connection().send(command) }
+        return try instrumentation.finish(command, measurement, result)
     }
 
     /// Opens `count` more connections.
@@ -101,8 +121,9 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     public func extend(by count: Int) async throws(ZCachedError) {
         for _ in 0..<max(0, count) {
             do {
-                let connection = try await ZCachedNIOConnection.connect(configuration: configuration.connection, eventLoopGroup: eventLoopGroup)
+                let connection = try await ZCachedNIOConnection.connect(configuration: connectionConfiguration, eventLoopGroup: eventLoopGroup)
                 pool.add([connection])
+                instrumentation.poolSizeChanged(to: pool.count)
             } catch {
                 logger.error("zcached connect failed", metadata: ["zcached.error": "\(error)"])
                 throw error
@@ -118,7 +139,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// - Returns: How many connections were closed.
     @discardableResult
     public func reduce(by count: Int, force: Bool = false) async -> Int {
-        await pool.reduce(by: count, force: force)
+        defer { instrumentation.poolSizeChanged(to: pool.count) }
+        return await pool.reduce(by: count, force: force)
     }
 
     /// Tries to reconnect every broken connection of the pool.
@@ -127,12 +149,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     public func reconnectBroken() async -> Int {
         var reconnected = 0
         for connection in pool.broken {
-            do {
-                try await connection.reconnect()
-                reconnected += 1
-            } catch {
-                logger.warning("zcached reconnect failed", metadata: ["zcached.error": "\(error)"])
-            }
+            // A failed reconnect is logged, with the connection's id, as its state change.
+            if (try? await connection.reconnect()) != nil { reconnected += 1 }
         }
         return reconnected
     }
@@ -141,6 +159,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// - Returns: How many were removed.
     @discardableResult
     public func cleanUpBroken() async -> Int {
-        await pool.cleanUpBroken()
+        defer { instrumentation.poolSizeChanged(to: pool.count) }
+        return await pool.cleanUpBroken()
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import ZCachedCore
 import ZCachedPool
 import ZCachedTransport
@@ -16,25 +17,34 @@ import ZCachedTransport
 /// let hits = try client.get("hits", as: Int.self)
 /// client.close()
 /// ```
+///
+/// Like ``ZCachedClient``, it logs connection events to its `logger` and records the metrics
+/// listed in the README's Metrics section with its `metricsFactory`.
 public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// The client's options.
     public let configuration: ZCachedConfiguration
     /// The connections, for inspection and sizing.
     public let pool: ZCachedPool<ZCachedPOSIXConnection>
-    private let logger: Logger
+    private let instrumentation: ZCachedInstrumentation
+    /// ``configuration``'s connection settings, reporting state changes to ``instrumentation``.
+    private let connectionConfiguration: ZCachedConnectionConfiguration
 
     /// Opens ``ZCachedConfiguration/poolSize`` connections.
     /// - Parameters:
     ///   - configuration: Where the server is and how to talk to it.
     ///   - logger: Where to log connection events; nothing is logged unless given.
+    ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given,
+    ///     which records nothing until the application bootstraps a backend.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when a connection cannot be opened.
     public init(
         configuration: ZCachedConfiguration,
-        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() }),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(ZCachedError) {
         self.configuration = configuration
         self.pool = ZCachedPool()
-        self.logger = logger
+        self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
+        self.connectionConfiguration = instrumentation.observing(configuration.connection)
         try extend(by: configuration.poolSize)
     }
 
@@ -43,14 +53,19 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///   - pool: Connections opened elsewhere.
     ///   - configuration: The options used when the pool grows.
     ///   - logger: Where to log; nothing is logged unless given.
+    ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given.
+    ///     The state changes of connections opened elsewhere are not recorded.
     public init(
         pool: ZCachedPool<ZCachedPOSIXConnection>,
         configuration: ZCachedConfiguration = ZCachedConfiguration(),
-        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() }),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
         self.pool = pool
-        self.logger = logger
+        self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
+        self.connectionConfiguration = instrumentation.observing(configuration.connection)
+        instrumentation.poolSizeChanged(to: pool.count)
     }
 
     /// The least-loaded connected connection of the pool.
@@ -60,7 +75,9 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     }
 
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
-        try connection().send(command)
+        let measurement = instrumentation.start(command)
+        let result = Result { () throws(ZCachedError) in try connection().send(command) }
+        return try instrumentation.finish(command, measurement, result)
     }
 
     /// Opens `count` more connections.
@@ -68,9 +85,10 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     public func extend(by count: Int) throws(ZCachedError) {
         for _ in 0..<max(0, count) {
             do {
-                pool.add([try ZCachedPOSIXConnection(configuration: configuration.connection)])
+                pool.add([try ZCachedPOSIXConnection(configuration: connectionConfiguration)])
+                instrumentation.poolSizeChanged(to: pool.count)
             } catch {
-                logger.error("zcached connect failed", metadata: ["zcached.error": "\(error)"])
+                instrumentation.logger.error("zcached connect failed", metadata: ["zcached.error": "\(error)"])
                 throw error
             }
         }
@@ -80,18 +98,21 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// - Returns: How many connections were closed.
     @discardableResult
     public func reduce(by count: Int, force: Bool = false) -> Int {
-        pool.reduce(by: count, force: force)
+        defer { instrumentation.poolSizeChanged(to: pool.count) }
+        return pool.reduce(by: count, force: force)
     }
 
     /// Removes and closes the broken connections.
     /// - Returns: How many were removed.
     @discardableResult
     public func cleanUpBroken() -> Int {
-        pool.cleanUpBroken()
+        defer { instrumentation.poolSizeChanged(to: pool.count) }
+        return pool.cleanUpBroken()
     }
 
     /// Closes every connection. Threads waiting on one fail with `connectionClosed`.
     public func close() {
         pool.close()
+        instrumentation.poolSizeChanged(to: pool.count)
     }
 }

@@ -1,0 +1,134 @@
+import Logging
+import Metrics
+import ZCachedCore
+import ZCachedTransport
+
+/// What a client reports about its commands and connections, shared by ``ZCachedClient`` and
+/// ``ZCachedBlockingClient``: swift-log lines, and swift-metrics instruments when a metrics
+/// backend is in use.
+///
+/// Log levels: a command at `trace` (its failure at `debug`: the caller gets the error);
+/// a connection opened or closed at `debug`, reestablished at `info`, lost at `warning`,
+/// broken for good at `error`. Metadata keys: `zcached.connection_id`, `zcached.command`,
+/// `zcached.key_count`, `zcached.error` (an error's `description`, which holds no key or value).
+final class ZCachedInstrumentation: Sendable {
+    let logger: Logger
+    /// `nil` when the factory is swift-metrics' no-op one (the default until the application
+    /// bootstraps a backend), so that requests then skip the clock and every instrument.
+    private let metrics: ZCachedMetrics?
+
+    /// Makes the instrumentation of one client.
+    /// - Parameters:
+    ///   - logger: Where to log.
+    ///   - metricsFactory: Where to record metrics.
+    init(logger: Logger, metricsFactory: any MetricsFactory) {
+        self.logger = logger
+        self.metrics = metricsFactory is NOOPMetricsHandler ? nil : ZCachedMetrics(factory: metricsFactory)
+    }
+
+    // MARK: Commands
+
+    /// A command in flight: its instruments and start, or `nil` without a metrics backend.
+    typealias Measurement = (instruments: ZCachedMetrics.CommandInstruments, start: ContinuousClock.Instant)?
+
+    /// Call right before sending `command`.
+    /// - Returns: What ``finish(_:_:_:)`` needs.
+    func start<Command: ZCachedCommand>(_ command: Command) -> Measurement {
+        metrics?.commandStarted(name: command.name)
+    }
+
+    /// Call with the outcome of sending `command`: records it and passes it on.
+    /// - Parameters:
+    ///   - command: The command sent.
+    ///   - measurement: What ``start(_:)`` returned.
+    ///   - result: The outcome.
+    /// - Returns: The response, on success.
+    /// - Throws: The error of `result`, on failure.
+    func finish<Command: ZCachedCommand>(
+        _ command: Command,
+        _ measurement: Measurement,
+        _ result: Result<Command.Response, ZCachedError>
+    ) throws(ZCachedError) -> Command.Response {
+        switch result {
+        case .success(let response):
+            logCommand(command, level: .trace, error: nil)
+            if let metrics, let measurement {
+                metrics.commandFinished(measurement.instruments, startedAt: measurement.start, error: nil)
+            }
+            return response
+        case .failure(let error):
+            // A missing key is an answer (the client returns nil or false for it), not a failure.
+            let failure = error.code == .keyNotFound ? nil : error
+            logCommand(command, level: failure == nil ? .trace : .debug, error: failure)
+            if let metrics, let measurement {
+                metrics.commandFinished(measurement.instruments, startedAt: measurement.start, error: failure)
+            }
+            throw error
+        }
+    }
+
+    private func logCommand<Command: ZCachedCommand>(_ command: Command, level: Logger.Level, error: ZCachedError?) {
+        logger.log(
+            level: level,
+            error == nil ? "zcached command" : "zcached command failed",
+            metadata: {
+                var metadata: Logger.Metadata = [
+                    "zcached.command": "\(command.name)",
+                    "zcached.key_count": "\(command.keyCount)",
+                ]
+                if let error { metadata["zcached.error"] = "\(error)" }
+                return metadata
+            }()
+        )
+    }
+
+    // MARK: Connections
+
+    /// The configuration to open the client's connections with: `configuration`, reporting its
+    /// state changes to this instrumentation as well as to any observer it already has.
+    /// - Parameter configuration: The connections' configuration.
+    /// - Returns: The configuration with ``ZCachedConnectionConfiguration/onStateChange`` set.
+    func observing(_ configuration: ZCachedConnectionConfiguration) -> ZCachedConnectionConfiguration {
+        var observed = configuration
+        let existing = configuration.onStateChange
+        observed.onStateChange = { [self] change in
+            existing?(change)
+            connectionChanged(change)
+        }
+        return observed
+    }
+
+    /// Logs and records a connection's state change.
+    /// - Parameter change: The change.
+    func connectionChanged(_ change: ZCachedConnectionStateChange) {
+        metrics?.connectionChanged(change)
+        var logger = logger
+        logger[metadataKey: "zcached.connection_id"] = "\(change.connectionID)"
+        let metadata: Logger.Metadata? = change.error.map { ["zcached.error": "\($0)"] }
+        switch (change.previous, change.current) {
+        case (.reconnecting, .connected):
+            logger.info("zcached connection reestablished")
+        case (_, .connected):
+            logger.debug("zcached connection opened")
+        case (.connected, .reconnecting):
+            logger.warning("zcached connection lost, reconnecting", metadata: metadata)
+        case (_, .reconnecting):
+            logger.info("zcached connection reconnecting")
+        case (.connecting, .broken):
+            // The first connect failed: the caller gets the error, and the client logs it.
+            logger.debug("zcached connect failed", metadata: metadata)
+        case (_, .broken):
+            logger.error("zcached connection broken, not reconnecting", metadata: metadata)
+        case (_, .closed):
+            logger.debug("zcached connection closed")
+        case (_, .connecting):
+            break  // connections never return to connecting
+        }
+    }
+
+    /// Records the pool's new size; call after every change of the pool.
+    /// - Parameter count: How many connections the pool holds.
+    func poolSizeChanged(to count: Int) {
+        metrics?.poolSizeChanged(to: count)
+    }
+}
