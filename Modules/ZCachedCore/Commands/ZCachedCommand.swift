@@ -18,9 +18,8 @@ public protocol ZCachedCommand: Sendable {
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when an argument cannot be sent.
     func encode(into encoder: inout ZCachedRequestEncoder) throws(ZCachedError)
 
-    /// Turns the server's reply into the response.
+    /// Turns the server's reply into the typed response (nothing, for commands that answer `OK`).
     /// - Parameter reply: The decoded reply.
-    /// - Returns: The typed response.
     /// - Throws: The ``ZCachedError`` an error reply stands for, or
     ///   ``ZCachedError/Code/unexpectedReply`` when the reply has the wrong type.
     func response(from reply: ZCachedValue) throws(ZCachedError) -> Response

@@ -38,7 +38,7 @@ public enum ZCachedValue: Sendable {
 extension ZCachedValue {
     /// Makes a bulk string value from UTF-8 text.
     /// - Parameter text: The text to store; it is sent as its UTF-8 bytes.
-    /// - Returns: ``ZCachedValue/bulkString(_:)`` holding the UTF-8 bytes of `text`.
+    /// - Returns: ``ZCachedValue/bulkString(_:)-enum.case`` holding the UTF-8 bytes of `text`.
     @inlinable
     public static func bulkString(_ text: String) -> ZCachedValue {
         .bulkString(Array(text.utf8))
