@@ -5,7 +5,7 @@ import ZCachedTransport
 /// connections to keep, and how each connection behaves.
 ///
 /// The names follow the Python client's options: `poolSize`, `connectionAttempts`, `reconnect`,
-/// `timeoutLimit` (``requestTimeout``), `bufferSize`.
+/// `timeoutLimit` (`requestTimeout`), `bufferSize`.
 public struct ZCachedConfiguration: Sendable {
     /// How each connection connects and behaves.
     public var connection: ZCachedConnectionConfiguration
