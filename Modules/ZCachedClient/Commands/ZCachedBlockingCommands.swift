@@ -8,7 +8,7 @@ public protocol ZCachedBlockingCommandSender: Sendable {
     /// Sends one command and blocks until its typed response arrives.
     /// - Parameter command: The command; it is validated before any byte is written.
     /// - Returns: The command's response.
-    /// - Throws: ``ZCachedError``.
+    /// - Throws: `ZCachedError`.
     func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response
 }
 
@@ -70,15 +70,15 @@ extension ZCachedBlockingCommandSender {
     /// `MSET` of a dictionary.
     public func mset(_ values: [String: ZCachedValue]) throws(ZCachedError) { try mset(values.map { (key: $0.key, value: $0.value) }) }
 
-    /// `RENAME`; throws ``ZCachedError/Code/keyNotFound`` when `key` does not exist.
+    /// `RENAME`; throws `ZCachedError/Code/keyNotFound` when `key` does not exist.
     public func rename(_ key: String, to newKey: String) throws(ZCachedError) { try send(ZCachedKeyCommands.Rename(key, to: newKey)) }
 
-    /// `COPY`; throws ``ZCachedError/Code/keyNotFound`` or `BUSYKEY` as the async twin does.
+    /// `COPY`; throws `ZCachedError/Code/keyNotFound` or `BUSYKEY` as the async twin does.
     public func copy(_ source: String, to destination: String, replace: Bool = false) throws(ZCachedError) {
         try send(ZCachedKeyCommands.Copy(source, to: destination, replace: replace))
     }
 
-    /// Sends any command by name with raw arguments (see ``ZCachedRawCommand``).
+    /// Sends any command by name with raw arguments (see `ZCachedRawCommand`).
     public func send(_ name: String, _ arguments: [ZCachedValue] = []) throws(ZCachedError) -> ZCachedValue {
         try send(ZCachedRawCommand(name, arguments))
     }

@@ -7,8 +7,8 @@ extension ZCachedAsyncCommandSender {
     ///   - key: The key.
     ///   - value: The value to encode and store.
     ///   - encoder: The encoder; its strategies must match the decoder used to read it.
-    /// - Throws: ``ZCachedError/Code/invalidArgument`` naming the field when the value cannot be
-    ///   encoded, or for a key the server would mangle; other ``ZCachedError``s from sending.
+    /// - Throws: `ZCachedError/Code/invalidArgument` naming the field when the value cannot be
+    ///   encoded, or for a key the server would mangle; other `ZCachedError`s from sending.
     public func set<Value: Encodable>(_ key: String, encoding value: Value, encoder: ZCachedValueEncoder = ZCachedValueEncoder()) async throws(ZCachedError) {
         try await set(key, ZCachedCodableCommands.encode(value, key: key, encoder: encoder))
     }
@@ -19,8 +19,8 @@ extension ZCachedAsyncCommandSender {
     ///   - type: The type to decode.
     ///   - decoder: The decoder; its strategies must match the encoder that stored the value.
     /// - Returns: The value, or `nil` when the key does not exist.
-    /// - Throws: ``ZCachedError/Code/unexpectedReply`` naming the field when the stored value does
-    ///   not decode; other ``ZCachedError``s from sending.
+    /// - Throws: `ZCachedError/Code/unexpectedReply` naming the field when the stored value does
+    ///   not decode; other `ZCachedError`s from sending.
     public func get<Value: Decodable>(_ key: String, decoding type: Value.Type, decoder: ZCachedValueDecoder = ZCachedValueDecoder()) async throws(ZCachedError) -> Value? {
         guard let stored = try await get(key) else { return nil }
         return try ZCachedCodableCommands.decode(type, from: stored, key: key, decoder: decoder)
@@ -58,8 +58,8 @@ extension ZCachedAsyncCommandSender {
     ///   - decoder: The decoder.
     /// - Returns: The value of each key that holds one; missing keys (and keys holding null) are
     ///   left out.
-    /// - Throws: ``ZCachedError/Code/unexpectedReply`` naming the key and field of a value that
-    ///   does not decode; other ``ZCachedError``s from sending.
+    /// - Throws: `ZCachedError/Code/unexpectedReply` naming the key and field of a value that
+    ///   does not decode; other `ZCachedError`s from sending.
     public func get<Value>(many keys: [ZCachedKey<Value>], decoder: ZCachedValueDecoder = ZCachedValueDecoder()) async throws(ZCachedError) -> [ZCachedKey<Value>: Value] {
         guard !keys.isEmpty else { return [:] }
         return try ZCachedCodableCommands.decode(keys, from: try await mget(keys.map(\.name)), decoder: decoder)
@@ -76,8 +76,8 @@ extension ZCachedAsyncCommandSender {
     ///   - prefix: The first part of every key.
     ///   - separator: Put between the prefix and the field name. Default `":"`.
     ///   - encoder: The encoder.
-    /// - Throws: ``ZCachedError/Code/invalidArgument`` when `value` is not a non-empty struct or
-    ///   dictionary, a field cannot be encoded, or a key is invalid; other ``ZCachedError``s.
+    /// - Throws: `ZCachedError/Code/invalidArgument` when `value` is not a non-empty struct or
+    ///   dictionary, a field cannot be encoded, or a key is invalid; other `ZCachedError`s.
     public func store<Value: Encodable>(
         _ value: Value,
         prefix: String,
@@ -98,8 +98,8 @@ extension ZCachedAsyncCommandSender {
     ///   - separator: The separator it was stored with. Default `":"`.
     ///   - decoder: The decoder.
     /// - Returns: The value, or `nil` when none of its fields exist.
-    /// - Throws: ``ZCachedError/Code/unexpectedReply`` naming the field, with its full key in
-    ///   ``ZCachedError/key``, when a required field is missing or does not decode.
+    /// - Throws: `ZCachedError/Code/unexpectedReply` naming the field, with its full key in
+    ///   `ZCachedError/key`, when a required field is missing or does not decode.
     public func load<Value: Decodable>(
         _ type: Value.Type,
         prefix: String,

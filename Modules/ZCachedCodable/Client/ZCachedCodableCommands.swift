@@ -4,7 +4,7 @@ import ZCachedCore
 /// the async and the blocking senders.
 enum ZCachedCodableCommands {
     /// Encodes a value to store under `key`.
-    /// - Throws: ``ZCachedError/Code/invalidArgument`` naming the field.
+    /// - Throws: `ZCachedError/Code/invalidArgument` naming the field.
     static func encode<Value: Encodable>(_ value: Value, key: String, encoder: ZCachedValueEncoder) throws(ZCachedError) -> ZCachedValue {
         do {
             return try encoder.encode(value)
@@ -14,7 +14,7 @@ enum ZCachedCodableCommands {
     }
 
     /// Decodes the value read from `key`.
-    /// - Throws: ``ZCachedError/Code/unexpectedReply`` naming the field.
+    /// - Throws: `ZCachedError/Code/unexpectedReply` naming the field.
     static func decode<Value: Decodable>(_ type: Value.Type, from value: ZCachedValue, key: String, decoder: ZCachedValueDecoder) throws(ZCachedError) -> Value {
         do {
             return try decoder.decode(type, from: value)
@@ -25,7 +25,7 @@ enum ZCachedCodableCommands {
 
     /// The MSET pairs storing each top-level field of `value` under `prefix`, `separator` and the
     /// field's name.
-    /// - Throws: ``ZCachedError/Code/invalidArgument`` when `value` does not encode as a map
+    /// - Throws: `ZCachedError/Code/invalidArgument` when `value` does not encode as a map
     ///   (it is not a struct or dictionary, or it is empty) or a field cannot be encoded.
     static func fieldPairs<Value: Encodable>(
         _ value: Value,
@@ -46,7 +46,7 @@ enum ZCachedCodableCommands {
     }
 
     /// Decodes the MGET reply of typed keys, leaving out the missing ones.
-    /// - Throws: ``ZCachedError/Code/unexpectedReply`` naming the key and field of the first
+    /// - Throws: `ZCachedError/Code/unexpectedReply` naming the key and field of the first
     ///   value that does not decode.
     static func decode<Value: Decodable>(
         _ keys: [ZCachedKey<Value>],

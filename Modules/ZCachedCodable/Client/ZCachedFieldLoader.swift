@@ -30,15 +30,15 @@ struct ZCachedFieldLoader<Value: Decodable> {
     }
 
     /// The first step.
-    /// - Throws: ``ZCachedError/Code/unexpectedReply`` when a type without fields fails to decode.
+    /// - Throws: `ZCachedError/Code/unexpectedReply` when a type without fields fails to decode.
     mutating func start() throws(ZCachedError) -> Step {
         pending.isEmpty ? try next(after: [:]) : .fetch(pending.map(storageKey))
     }
 
     /// The step after an MGET of the keys the previous step asked for.
     /// - Parameter reply: The MGET reply.
-    /// - Throws: ``ZCachedError/Code/unexpectedReply`` naming the field, with the field's full key
-    ///   in ``ZCachedError/key``, when the fetched fields do not decode (a required one missing).
+    /// - Throws: `ZCachedError/Code/unexpectedReply` naming the field, with the field's full key
+    ///   in `ZCachedError/key`, when the fetched fields do not decode (a required one missing).
     mutating func next(after reply: [String: ZCachedValue]) throws(ZCachedError) -> Step {
         for field in pending {
             fetched.insert(field)

@@ -1,6 +1,6 @@
 import ZCachedCore
 
-/// Decodes `Decodable` values from ``ZCachedValue``s written by ``ZCachedValueEncoder``.
+/// Decodes `Decodable` values from `ZCachedValue`s written by ``ZCachedValueEncoder``.
 ///
 /// Use the same ``stringStrategy`` and ``dateStrategy`` the encoder used. Beyond what the
 /// encoder writes, it accepts a simple string where a string is expected, an integer where a

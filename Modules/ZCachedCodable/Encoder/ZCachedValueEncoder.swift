@@ -1,6 +1,6 @@
 import ZCachedCore
 
-/// Encodes `Encodable` values as ``ZCachedValue``s the server stores losslessly.
+/// Encodes `Encodable` values as `ZCachedValue`s the server stores losslessly.
 ///
 /// | Swift | Stored as |
 /// |---|---|

@@ -2,7 +2,7 @@
 /// ``ZCachedValueDecoder`` reads strings back.
 ///
 /// The server cannot receive an empty string or one holding `\r`, `\n` or the byte `0x03`
-/// (PROTOCOL.md §6; the rules are ``ZCachedValidation/problem(inString:)``). The same strategy
+/// (PROTOCOL.md §6; the rules are `ZCachedValidation/problem(inString:)`). The same strategy
 /// applies to string values and to dictionary keys, and the decoder must use the strategy the
 /// encoder used.
 public enum ZCachedStringStrategy: Sendable, Hashable {

@@ -1,7 +1,7 @@
 import ZCachedCore
 
 /// Makes the `EncodingError`s and `DecodingError`s of this module, whose messages name the field
-/// as a readable path such as `friends[2].name`, and wraps them into ``ZCachedError``.
+/// as a readable path such as `friends[2].name`, and wraps them into `ZCachedError`.
 enum ZCachedCodingErrors {
     /// A coding path as text: keys joined by dots, array indices in brackets.
     static func describe(_ codingPath: [any CodingKey]) -> String {
@@ -32,7 +32,7 @@ enum ZCachedCodingErrors {
         ))
     }
 
-    /// Wraps an encoding failure as ``ZCachedError/Code/invalidArgument``, keeping the field's path.
+    /// Wraps an encoding failure as `ZCachedError/Code/invalidArgument`, keeping the field's path.
     static func encodingFailure(_ error: any Error, key: String) -> ZCachedError {
         let reason = switch error {
         case EncodingError.invalidValue(_, let context): context.debugDescription
@@ -41,7 +41,7 @@ enum ZCachedCodingErrors {
         return ZCachedError(code: .invalidArgument, message: "cannot encode the value: \(reason)", argument: "value", key: key, detail: "\(error)")
     }
 
-    /// Wraps a decoding failure as ``ZCachedError/Code/unexpectedReply``, keeping the field's path.
+    /// Wraps a decoding failure as `ZCachedError/Code/unexpectedReply`, keeping the field's path.
     static func decodingFailure(_ error: any Error, key: String) -> ZCachedError {
         let reason = switch error {
         case DecodingError.keyNotFound(let missing, let context):
