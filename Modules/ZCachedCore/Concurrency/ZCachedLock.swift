@@ -17,7 +17,7 @@
 ///
 /// The mutex is allocated on the heap, because a pthread mutex must not move once initialised.
 /// It is not recursive: calling ``withLock(_:)`` from inside ``withLock(_:)`` on the same lock
-/// deadlocks.
+/// deadlocks (in debug builds it stops the program with a precondition failure instead).
 ///
 /// ```swift
 /// let counter = ZCachedLock(0)
@@ -39,10 +39,13 @@ package final class ZCachedLock<Value>: @unchecked Sendable {
         mutex.initialize(to: pthread_mutex_t())
         var attributes = pthread_mutexattr_t()
         pthread_mutexattr_init(&attributes)
-        #if canImport(Darwin)
-            pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_ERRORCHECK)
-        #else
-            pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+        #if DEBUG
+            // As NIOLock does: catch a re-entrant lock in debug builds, at no cost in release.
+            #if canImport(Darwin)
+                pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_ERRORCHECK)
+            #else
+                pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+            #endif
         #endif
         let error = pthread_mutex_init(mutex, &attributes)
         pthread_mutexattr_destroy(&attributes)
