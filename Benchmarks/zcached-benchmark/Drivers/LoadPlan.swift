@@ -29,10 +29,7 @@ struct LoadPlan: Sendable {
 
     /// Frames per raw write: `pipeline`, capped so a write stays inside the server-safe window
     /// (the SDK caps itself the same way).
-    var rawDepth: Int {
-        let largestFrame = workload.frames.map(\.count).max() ?? 1
-        return max(1, min(pipeline, Self.serverSafeWindow / largestFrame))
-    }
+    var rawDepth: Int { max(1, min(pipeline, Self.serverSafeWindow / workload.largestFrameSize)) }
 }
 
 /// What a measured run produced.

@@ -30,7 +30,7 @@ struct GoalsCommand: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
-    @Option(name: [.short, .customLong("requests")], help: "Requests per run (MGET runs send a quarter).")
+    @Option(name: [.customShort("n"), .customLong("requests")], help: "Requests per run (MGET runs send a quarter).")
     var requests = 20_000
 
     @Option(help: "Rounds of raw and SDK runs per goal, alternating; the median of each is used.")

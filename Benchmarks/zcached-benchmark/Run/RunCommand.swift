@@ -10,10 +10,10 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
-    @Option(name: [.short, .customLong("connections")], help: "Connections to the server.")
+    @Option(name: [.customShort("c"), .customLong("connections")], help: "Connections to the server.")
     var connections = 1
 
-    @Option(name: [.short, .customLong("requests")], help: "Requests per test (per client).")
+    @Option(name: [.customShort("n"), .customLong("requests")], help: "Requests per test (per client).")
     var requests = 50_000
 
     @Option(help: "Seconds per test, instead of a request count.")
@@ -22,13 +22,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.customShort("P"), .customLong("pipeline")], help: "Concurrent requests per connection; raw writes stay inside the 4096-byte server-safe window.")
     var pipeline = 1
 
-    @Option(name: [.short, .customLong("data-size")], help: "Bytes per value.")
+    @Option(name: [.customShort("d"), .customLong("data-size")], help: "Bytes per value.")
     var dataSize = 32
 
-    @Option(name: [.short, .customLong("keyspace")], help: "Distinct keys (at most 100000).")
+    @Option(name: [.customShort("r"), .customLong("keyspace")], help: "Distinct keys (at most 100000).")
     var keyspace = 1_000
 
-    @Option(name: [.short, .customLong("tests")], help: "Tests to run: ping,set,get,mget,mset,codable.")
+    @Option(name: [.customShort("t"), .customLong("tests")], help: "Tests to run: ping,set,get,mget,mset,codable.")
     var tests = BenchmarkTest.allCases.map(\.rawValue).joined(separator: ",")
 
     @Option(name: .customLong("mget-keys"), help: "Keys per MGET and MSET.")

@@ -19,6 +19,8 @@ struct Workload: Sendable {
     let shape: Shape
     /// The raw frame of each variant; request `n` sends variant `variant(of: n)`.
     let frames: [[UInt8]]
+    /// The size of the largest frame, which caps how many raw frames fit in one write.
+    let largestFrameSize: Int
     private let keys: [String]
     private let value: ZCachedValue
     /// The keys of each MGET/MSET variant, built once so requests measure the SDK, not the benchmark.
@@ -65,6 +67,7 @@ struct Workload: Sendable {
             let stored = try ZCachedValueEncoder().encode(BenchmarkProfile.sample)
             frames = try keys.flatMap { [try frame(ZCachedKeyCommands.Set($0, stored)), try frame(ZCachedKeyCommands.Get($0))] }
         }
+        largestFrameSize = frames.map(\.count).max() ?? 1
     }
 
     /// The variant request `number` uses: spread over the keyspace by a multiplicative hash.
