@@ -13,7 +13,9 @@ import Glibc
 final class ZCachedChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    typealias ReplyContinuation = CheckedContinuation<Result<ZCachedValue, ZCachedError>, Never>
+    /// Unchecked (no canary allocation per request): the pipeline hands each continuation out
+    /// exactly once, from whichever of reply, cancellation, deadline or close comes first.
+    typealias ReplyContinuation = UnsafeContinuation<Result<ZCachedValue, ZCachedError>, Never>
 
     private var pipeline: ZCachedRequestPipeline<ReplyContinuation, NIODeadline>
     private var decoder: ZCachedReplyDecoder
@@ -64,13 +66,15 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     // MARK: Requests from callers (always called on the event loop)
 
     /// Queues a request and writes it as soon as the window allows.
-    func enqueue(id: UInt64, frame: [UInt8], continuation: ReplyContinuation) {
+    /// - Parameter flushingNow: Whether no other request is on its way to this handler, so the
+    ///   write can leave at once instead of waiting for requests enqueued right behind it.
+    func enqueue(id: UInt64, frame: [UInt8], continuation: ReplyContinuation, flushingNow: Bool) {
         if let closeError {
             continuation.resume(returning: .failure(closeError))
             return
         }
         pipeline.enqueue(.init(id: id, frame: frame, deadline: .now() + requestTimeout, continuation: continuation))
-        writeFramesThatFit(flushingNow: false)
+        writeFramesThatFit(flushingNow: flushingNow)
     }
 
     /// Withdraws a cancelled caller.
@@ -159,23 +163,23 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     // MARK: Internals
 
-    /// Writes every waiting frame the window allows.
+    /// Writes every waiting frame the window allows, as one buffer.
     ///
     /// Callers' requests arrive as separate event-loop tasks. Rather than one syscall each, the
     /// flush is queued behind the tasks already waiting, so requests enqueued together leave in
-    /// one write. After reading replies the loop is about to flush anyway, so flush at once.
+    /// one write, unless the caller knows none is behind it. After reading replies the loop is
+    /// about to flush anyway, so flush at once.
     private func writeFramesThatFit(flushingNow: Bool) {
         guard let context else { return }
-        var wrote = false
-        while case let frames = pipeline.nextFramesToWrite(), !frames.isEmpty {
-            for frame in frames {
-                var buffer = context.channel.allocator.buffer(capacity: frame.count)
-                buffer.writeBytes(frame)
-                context.write(wrapOutboundOut(buffer), promise: nil)
-            }
-            wrote = true
+        var groups: [[[UInt8]]] = []
+        while case let frames = pipeline.nextFramesToWrite(), !frames.isEmpty { groups.append(frames) }
+        guard !groups.isEmpty else { return }
+        let size = groups.reduce(0) { total, frames in frames.reduce(total) { $0 + $1.count } }
+        var buffer = context.channel.allocator.buffer(capacity: size)
+        for frames in groups {
+            for frame in frames { buffer.writeBytes(frame) }
         }
-        guard wrote else { return }
+        context.write(wrapOutboundOut(buffer), promise: nil)
         armDeadlineTimer()
         if flushingNow {
             flush(context: context)
@@ -208,10 +212,10 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             return
         }
         let timeout = ZCachedError(code: .timeout, message: "no reply within \(requestTimeout.nanoseconds / 1_000_000) ms; the connection was closed because its replies can no longer be matched")
-        expired?.resume(returning: .failure(timeout))
         let closed = ZCachedError(code: .connectionClosed, message: "another request on this connection timed out, so the connection was closed; the request may or may not have run")
-        for continuation in others { continuation.resume(returning: .failure(closed)) }
         close(with: closed)
+        expired?.resume(returning: .failure(timeout))
+        for continuation in others { continuation.resume(returning: .failure(closed)) }
     }
 
     /// The reply stream can no longer be trusted: every pending request fails with the
@@ -220,11 +224,15 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         close(with: ZCachedError(code: .protocolViolation, message: "\(error.message); the connection was closed and its pending requests may or may not have run"))
     }
 
+    /// Closes the channel, then fails every pending request: the connection sees the link go
+    /// down (its close callbacks run inline on this loop) before any caller hears of it, so a
+    /// caller that got the error never finds the connection still reporting itself connected.
     private func close(with error: ZCachedError) {
         guard closeError == nil else { return }
         closeError = error
-        failAll(with: error)
+        let pending = pipeline.removeAll()
         context?.close(promise: nil)
+        for continuation in pending { continuation.resume(returning: .failure(error)) }
     }
 
     private func failAll(with error: ZCachedError) {

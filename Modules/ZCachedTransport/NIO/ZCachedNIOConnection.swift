@@ -43,6 +43,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     private let link = ZCachedLock<Link>(.connecting)
     private let pending = Atomic<Int>(0)
     private let nextRequestID = Atomic<UInt64>(0)
+    /// Requests handed to the event loop that it has not enqueued yet.
+    private let requestsOnTheirWay = Atomic<Int>(0)
     private let reconnectTask = ZCachedLock<Task<Void, Never>?>(nil)
     /// Links in a row that closed before delivering any reply.
     private let failedLinksInARow = ZCachedLock(0)
@@ -105,11 +107,17 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         let id = nextRequestID.add(1, ordering: .relaxed).newValue
         let eventLoop = channel.eventLoop
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
+            await withUnsafeContinuation { continuation in
                 if eventLoop.inEventLoop {
-                    handler.value.enqueue(id: id, frame: frame, continuation: continuation)
+                    handler.value.enqueue(id: id, frame: frame, continuation: continuation, flushingNow: false)
                 } else {
-                    eventLoop.execute { handler.value.enqueue(id: id, frame: frame, continuation: continuation) }
+                    // The last request of a burst to reach the loop flushes at once; earlier ones
+                    // leave the flush to it (or to the queued flush), so a burst is one write.
+                    requestsOnTheirWay.add(1, ordering: .relaxed)
+                    eventLoop.execute {
+                        let isLastOfBurst = self.requestsOnTheirWay.subtract(1, ordering: .relaxed).newValue == 0
+                        handler.value.enqueue(id: id, frame: frame, continuation: continuation, flushingNow: isLastOfBurst)
+                    }
                 }
             }
         } onCancel: {

@@ -10,11 +10,13 @@ import ZCachedCore
 ///   §1.1); a frame larger than the window is written alone.
 /// - **Verified groups.** Replies are matched by order, so one reply the server loses (§4.2)
 ///   would shift every later reply onto the wrong caller. A request written while nothing else
-///   is in flight goes alone ("bare"): if its reply is lost, it times out and nothing else can
-///   take its place. Requests written together, or while others are in flight, form a group
-///   followed by a sentinel `ECHO` of a unique token; their replies are held until the token
-///   comes back in the right place. A missing, extra or shifted reply then shows up as a token
-///   out of place, and every held reply is discarded instead of delivered.
+///   is in flight or waiting goes alone ("bare"): if its reply is lost, it times out and nothing
+///   else can take its place. Requests written together, or while others are in flight, form a
+///   group followed by a sentinel `ECHO` of a unique token; their replies are held until the
+///   token comes back in the right place. A missing, extra or shifted reply then shows up as a
+///   token out of place, and every held reply is discarded instead of delivered. A bare request
+///   still in flight when the next group is written joins that group (its reply is held too), so
+///   later requests never wait a round trip behind it and a reply it loses is still caught.
 ///
 /// It does no I/O: the channel handler asks it what to write and tells it what was read. It is
 /// generic over the continuation and the clock so tests drive it directly.
@@ -102,12 +104,15 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// The frames to write now, in order: one bare request, or a group and its sentinel that
     /// fit in the window. Empty when nothing may be written yet.
     mutating func nextFramesToWrite() -> [[UInt8]] {
-        guard let first = waiting.first, !written.contains(where: \.isBare) else { return [] }
+        guard let first = waiting.first else { return [] }
         if written.isEmpty, waiting.count == 1 || first.frame.count + sentinels.frameSize > window {
             let request = waiting.removeFirst()
             record(Written(id: request.id, kind: .bare, size: request.frame.count, deadline: request.deadline, continuation: request.continuation))
             return [request.frame]
         }
+        guard bytesInFlight + sentinels.frameSize + first.frame.count <= window else { return [] }
+        // A bare request can only be the one frame in flight; the group written now verifies it.
+        if let bare = written.firstIndex(where: \.isBare) { written[bare].kind = .held }
         var frames: [[UInt8]] = []
         var groupBytes = sentinels.frameSize
         var lastDeadline = first.deadline
@@ -176,18 +181,24 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         return nil
     }
 
-    /// When the oldest unanswered request's deadline has passed, empties the pipeline.
-    /// - Returns: `nil` when nothing has expired; otherwise the expired request's continuation
-    ///   (`nil` if its caller cancelled) and those of every other request.
+    /// When the oldest request's deadline has passed, empties the pipeline.
+    ///
+    /// The timeout is charged to the request whose reply is missing: the oldest written one still
+    /// unanswered (a held request got its reply and only waits for its group's sentinel); when
+    /// only a sentinel is missing, to the oldest held request.
+    /// - Returns: `nil` when nothing has expired; otherwise the continuation of the request that
+    ///   timed out (`nil` if its caller cancelled) and those of every other request.
     mutating func removeAllIfExpired(now: Instant) -> (expired: Continuation?, others: [Continuation])? {
-        if let oldest = held.first {
-            guard oldest.deadline <= now else { return nil }
+        guard let deadline = held.first?.deadline ?? written.first?.deadline, deadline <= now else { return nil }
+        var expired: Continuation?
+        if let head = written.first, !head.isSentinel {
+            expired = head.continuation
+            written[written.startIndex].continuation = nil
+        } else if !held.isEmpty {
+            expired = held[0].continuation
             held[0].continuation = nil
-            return (oldest.continuation, removeAll())
         }
-        guard let head = written.first, head.deadline <= now else { return nil }
-        written[written.startIndex].continuation = nil
-        return (head.continuation, removeAll())
+        return (expired, removeAll())
     }
 
     /// Removes every request, answered-and-held and written ones first, and returns the

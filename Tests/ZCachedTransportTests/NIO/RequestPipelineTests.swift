@@ -33,10 +33,35 @@ import ZCachedCore
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))
         #expect(pipeline.nextFramesToWrite().count == 1)
-        pipeline.enqueue(Self.request(2))
-        #expect(pipeline.nextFramesToWrite().isEmpty, "nothing joins a bare request in flight")
         #expect(Self.delivered(pipeline.replyReceived("one")) == ["caller 1=one"])
+        pipeline.enqueue(Self.request(2))
         #expect(pipeline.nextFramesToWrite().count == 1)
+        #expect(Self.delivered(pipeline.replyReceived("two")) == ["caller 2=two"])
+    }
+
+    @Test func aBareRequestInFlightJoinsTheNextGroupInsteadOfDelayingIt() throws {
+        var pipeline = Pipeline(window: 4096)
+        pipeline.enqueue(Self.request(1))
+        #expect(pipeline.nextFramesToWrite().count == 1)
+        pipeline.enqueue(Self.request(2))
+        let group = pipeline.nextFramesToWrite()
+        #expect(group.count == 2, "request 2 and a sentinel, without waiting for reply 1")
+        let token = try Self.token(of: group[1])
+        #expect(Self.delivered(pipeline.replyReceived("one")).isEmpty, "reply 1 is now held")
+        #expect(Self.delivered(pipeline.replyReceived("two")).isEmpty)
+        #expect(Self.delivered(pipeline.replyReceived(token)) == ["caller 1=one", "caller 2=two"])
+    }
+
+    @Test func aReplyLostByTheJoinedBareRequestIsDetected() throws {
+        var pipeline = Pipeline(window: 4096)
+        pipeline.enqueue(Self.request(1))
+        _ = pipeline.nextFramesToWrite()
+        pipeline.enqueue(Self.request(2))
+        let token = try Self.token(of: pipeline.nextFramesToWrite()[1])
+        // The server lost reply 1: reply 2 lands in request 1's place, then the token in 2's.
+        #expect(Self.delivered(pipeline.replyReceived("two")).isEmpty)
+        #expect(Self.isOutOfOrder(pipeline.replyReceived(token)))
+        #expect(Set(pipeline.removeAll()) == ["caller 1", "caller 2"])
     }
 
     @Test func requestsWrittenTogetherAreHeldUntilTheirSentinelReturns() throws {
@@ -131,7 +156,7 @@ import ZCachedCore
         #expect(pipeline.nextFramesToWrite().isEmpty)
     }
 
-    @Test func anExpiredRequestEmptiesThePipeline() throws {
+    @Test func anExpiredRequestEmptiesThePipelineAndTheTimeoutGoesToTheUnansweredRequest() throws {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1, deadline: 5))
         pipeline.enqueue(Self.request(2, deadline: 9))
@@ -141,8 +166,8 @@ import ZCachedCore
         #expect(pipeline.removeAllIfExpired(now: 4) == nil)
         let removed = pipeline.removeAllIfExpired(now: 5)
         let expired = try #require(removed)
-        #expect(expired.expired == "caller 1")
-        #expect(expired.others == ["caller 2"])
+        #expect(expired.expired == "caller 2", "request 1 got its reply; request 2's is missing")
+        #expect(expired.others == ["caller 1"])
         #expect(pipeline.count == 0)
         #expect(pipeline.bytesInFlight == 0)
     }
