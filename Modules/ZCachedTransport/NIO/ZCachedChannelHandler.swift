@@ -94,6 +94,12 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         if context.channel.isActive { channelBecameActive(context: context) }
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The context holds this handler: keeping it would make a cycle that outlives the
+        // channel, leaking the handler, its pipeline and its buffers with every closed link.
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         channelBecameActive(context: context)
         context.fireChannelActive()
