@@ -9,6 +9,11 @@ struct SoakChaos {
     let restartInterval: Duration?
     /// Whether some faults forge a well-formed wrong reply, to prove the soak detects one.
     var forgesReplies = false
+    /// The names of the faults to inject; all of them when `nil`.
+    var selection: Set<String>? = nil
+
+    /// The names of every fault the soak can inject.
+    static var faultNames: [String] { kinds.map(\.name) }
 
     /// A named fault, built with fresh random parameters each time.
     private struct Kind {
@@ -39,20 +44,22 @@ struct SoakChaos {
     /// Injects faults into `server` until `deadline`, then disarms them all.
     func run(on server: ZCachedTestServer, until deadline: ContinuousClock.Instant, tally: SoakTally) async {
         let clock = ContinuousClock()
+        let kinds = Self.kinds.filter { selection?.contains($0.name) ?? true }
         var nextRestart = restartInterval.map { clock.now + $0 }
         while clock.now < deadline {
             do {
-                try await Task.sleep(for: faultInterval)
+                try await Task.sleep(until: min(clock.now + faultInterval, deadline))
             } catch {
                 break
             }
+            guard clock.now < deadline else { break }
             if let restartAt = nextRestart, clock.now >= restartAt, let restartInterval {
                 // A failed rebind leaves the server down; the next restart tries again.
                 if (try? await server.restart()) != nil { tally.recordRestart() }
                 nextRestart = clock.now + restartInterval
                 continue
             }
-            let kind = forgesReplies && Bool.random() ? Self.forgery : Self.kinds.randomElement()!
+            guard let kind = forgesReplies && Bool.random() ? Self.forgery : kinds.randomElement() else { continue }
             server.faults.inject(kind.make(), on: .nextRequest)
             tally.recordFault(kind.name)
         }

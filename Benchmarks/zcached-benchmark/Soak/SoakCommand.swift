@@ -42,6 +42,9 @@ struct SoakCommand: AsyncParsableCommand {
     @Option(name: .customLong("request-timeout"), help: "Seconds before a request times out.")
     var requestTimeout = 1.0
 
+    @Option(help: "Comma-separated faults to inject, to single one out; all unless given: \(SoakChaos.faultNames.joined(separator: ","))")
+    var faults: String?
+
     @Flag(name: .customLong("forge-replies"), help: "Also forge well-formed wrong replies, to prove the soak catches them (it must then fail).")
     var forgesReplies = false
 
@@ -50,7 +53,15 @@ struct SoakCommand: AsyncParsableCommand {
         .timeout, .connectionClosed, .connectionReestablished, .connectFailed, .noAvailableConnections, .protocolViolation,
     ]
 
+    /// The faults `--faults` names, or `nil` for all.
+    private var faultSelection: Set<String>? {
+        faults.map { Set($0.split(separator: ",").map(String.init)) }
+    }
+
     func validate() throws {
+        if let unknown = faultSelection?.subtracting(SoakChaos.faultNames).first {
+            throw ValidationError("unknown fault \(unknown); known: \(SoakChaos.faultNames.joined(separator: ", "))")
+        }
         guard duration > 0, reportInterval > 0, faultInterval > 0, requestTimeout > 0, restartInterval >= 0 else {
             throw ValidationError("--duration, --report-interval, --fault-interval and --request-timeout must be positive")
         }
@@ -91,6 +102,7 @@ struct SoakCommand: AsyncParsableCommand {
             let restarts = restartInterval > 0 ? Duration.seconds(restartInterval) : nil
             var chaos = SoakChaos(faultInterval: .seconds(faultInterval), restartInterval: restarts)
             chaos.forgesReplies = forgesReplies
+            chaos.selection = faultSelection
             await chaos.run(on: embedded, until: deadline, tally: tally)
         }()
         async let upkeep: Void = Self.reconnectBroken(asyncClient, until: deadline, tally: tally)
@@ -198,6 +210,9 @@ struct SoakCommand: AsyncParsableCommand {
                 + "  faults \(snapshot.faultsInjected.values.reduce(0, +))  restarts \(snapshot.restarts)"
                 + "  RSS \(ResidentMemory.format(memory.latest))"
         )
+        // Written to a file or a pipe, stdout is block-buffered: show progress as it happens
+        // (fflush(nil) flushes every stream without touching the global `stdout`).
+        fflush(nil)
     }
 
     private static func printSummary(_ snapshot: SoakTally.Snapshot, elapsed: Duration, memory: MemoryWatch) {
