@@ -95,6 +95,10 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        // A channel that never became active (a refused connect) sees no channelInactive:
+        // complete the promise here, or it dies uncompleted with the handler. A promise that is
+        // already completed ignores this.
+        readyPromise.fail(closeError ?? linkBrokenError)
         // The context holds this handler: keeping it would make a cycle that outlives the
         // channel, leaking the handler, its pipeline and its buffers with every closed link.
         self.context = nil
