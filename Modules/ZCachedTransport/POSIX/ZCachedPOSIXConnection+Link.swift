@@ -55,8 +55,12 @@ extension ZCachedPOSIXConnection {
 
         var zcachedError: ZCachedError {
             switch self {
-            case .exhausted(let message), .outOfTime(let message):
+            case .exhausted(let message):
                 ZCachedError(code: .connectFailed, message: message)
+            case .outOfTime(let message):
+                // The request's own time ran out (often spent waiting behind a request that timed
+                // out); nothing was sent, and the next request tries to reconnect again.
+                ZCachedError(code: .timeout, message: message + "; the request was not sent")
             case .woken:
                 ZCachedPOSIXConnection.closedByOwner
             }

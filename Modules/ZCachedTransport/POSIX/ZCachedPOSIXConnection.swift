@@ -137,7 +137,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     ///     run and was not retried;
     ///   - ``ZCachedError/Code/connectionClosed`` when the connection was closed, is broken, or the
     ///     link broke and could not be reestablished;
-    ///   - ``ZCachedError/Code/connectFailed`` when a needed reconnect failed before sending;
+    ///   - ``ZCachedError/Code/connectFailed`` when a needed reconnect used up its attempts before
+    ///     sending (``ZCachedError/Code/timeout`` when the request's time ran out first);
     ///   - ``ZCachedError/Code/protocolViolation`` when the reply was corrupt (the link was closed);
     ///   - the server's error, or ``ZCachedError/Code/unexpectedReply``, from the command's response.
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
