@@ -1,0 +1,90 @@
+import Benchmark
+import Synchronization
+import ZCachedCore
+import ZCachedTesting
+import ZCachedTransport
+
+/// Instruction and malloc counts of the SDK's hot paths, which stay stable on a noisy machine
+/// where timings do not. Run with:
+///
+///     ZCACHED_PACKAGE_BENCHMARKS=1 swift package --scratch-path .build-micro benchmark
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.instructions, .mallocCountTotal, .wallClock],
+        maxDuration: .seconds(2)
+    )
+
+    let value = ZCachedValue.bulkString([UInt8](repeating: UInt8(ascii: "x"), count: 32))
+    let keys = (0..<100).map { "key:\($0)" }
+
+    Benchmark("Encode SET, 32-byte value") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var encoder = ZCachedRequestEncoder()
+            try encoder.encode(ZCachedKeyCommands.Set("key:1", value))
+            blackHole(encoder.bytes)
+        }
+    }
+
+    Benchmark("Encode MSET, 100 keys") { benchmark in
+        let pairs = keys.map { (key: $0, value: value) }
+        for _ in benchmark.scaledIterations {
+            var encoder = ZCachedRequestEncoder()
+            try encoder.encode(ZCachedKeyCommands.MSet(pairs))
+            blackHole(encoder.bytes)
+        }
+    }
+
+    let getReply = ZCachedWireWriter.encodedReply(value)
+    Benchmark("Decode GET reply, 32 bytes") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var decoder = ZCachedReplyDecoder()
+            decoder.append(contentsOf: getReply)
+            blackHole(try decoder.next())
+        }
+    }
+
+    let mgetReply = ZCachedWireWriter.encodedReply(.map(ZCachedMap(keys.map { ($0, value) })))
+    Benchmark("Decode MGET reply, 100 keys") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var decoder = ZCachedReplyDecoder()
+            decoder.append(contentsOf: mgetReply)
+            blackHole(try decoder.next())
+        }
+    }
+
+    Benchmark(
+        "Round trip GET, NIO connection, embedded server",
+        configuration: .init(metrics: [.instructions, .mallocCountTotal, .wallClock], maxDuration: .seconds(3))
+    ) { benchmark, fixture in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await fixture.connection.send(ZCachedKeyCommands.Get("key:1")))
+        }
+    } setup: {
+        try await RoundTripFixture.start(storing: value)
+    } teardown: {
+        await RoundTripFixture.current.withLock { $0.take() }?.stop()
+    }
+}
+
+/// The embedded server and connection the round-trip benchmark uses.
+struct RoundTripFixture: Sendable {
+    let server: ZCachedTestServer
+    let connection: ZCachedNIOConnection
+
+    /// The fixture of the running benchmark, for its teardown.
+    static let current = Mutex<RoundTripFixture?>(nil)
+
+    static func start(storing value: ZCachedValue) async throws -> RoundTripFixture {
+        let server = try await ZCachedTestServer.start()
+        let connection = try await ZCachedNIOConnection.connect(configuration: .init(host: server.host, port: server.port))
+        _ = try await connection.send(ZCachedKeyCommands.Set("key:1", value))
+        let fixture = RoundTripFixture(server: server, connection: connection)
+        current.withLock { $0 = fixture }
+        return fixture
+    }
+
+    func stop() async {
+        await connection.close()
+        await server.shutdown()
+    }
+}
