@@ -7,9 +7,12 @@ import ZCachedTransport
 /// The pool is generic over the transport: it works with ``ZCachedNIOConnection``,
 /// ``ZCachedPOSIXConnection`` or a test double, because it only reads what
 /// ``ZCachedConnectionStatus`` offers. Selection picks, among connected connections, one that
-/// is not locked with the fewest pending requests; when every connection is locked it picks the
-/// least-loaded connected one, and when none is connected, a reconnecting one. Ties rotate, so equally idle connections share the load. No
-/// polling, no sleeping: selection is one pass over the connections under a lock.
+/// is not locked, preferring one on the caller's own thread (a task running on a connection's
+/// event loop, say in a server handler sharing the client's event loop group), then the fewest
+/// pending requests; when every connection is locked it picks the least-loaded connected one,
+/// and when none is connected, a reconnecting one. Ties rotate, so equally idle connections
+/// share the load. No polling, no sleeping: selection is one pass over the connections under a
+/// lock.
 ///
 /// The pool owns the connections it holds: the methods that remove connections return them, and
 /// the transport-specific extensions (`reduce(by:force:)`, `close()`) close them.
@@ -37,22 +40,28 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// When no connection is connected, a reconnecting one is returned: a connection that
     /// reconnects when used (the blocking transport) then recovers, and one that reconnects in
     /// the background (the NIO transport) fails fast with ``ZCachedError/Code/connectionClosed``.
-    /// - Returns: A connected connection with the fewest pending requests, preferring unlocked ones.
+    /// - Returns: A connected connection with the fewest pending requests, preferring unlocked
+    ///   ones, then ones on the calling thread.
     /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when no connection is connected or
     ///   reconnecting.
     public func leastLoaded() throws(ZCachedError) -> Connection {
         let start = rotation.add(1, ordering: .relaxed).oldValue
         let chosen = connections.withLock { connections -> Connection? in
             guard !connections.isEmpty else { return nil }
-            var best: (connection: Connection, rank: (Int, Int, Int))?
+            var best: (connection: Connection, rank: (Int, Int, Int, Int))?
             for offset in 0..<connections.count {
                 let connection = connections[(start &+ offset) % connections.count]
                 let state = connection.state
                 guard state == .connected || state == .reconnecting else { continue }
-                let rank = (state == .connected ? 0 : 1, connection.isLocked ? 1 : 0, connection.pendingRequestCount)
+                let rank = (
+                    state == .connected ? 0 : 1,
+                    connection.isLocked ? 1 : 0,
+                    connection.isOnCurrentThread ? 0 : 1,
+                    connection.pendingRequestCount
+                )
                 if let current = best, current.rank <= rank { continue }
                 best = (connection, rank)
-                if rank == (0, 0, 0) { break }
+                if rank == (0, 0, 0, 0) { break }
             }
             return best?.connection
         }

@@ -113,6 +113,22 @@ import ZCachedTesting
         }
     }
 
+    @Test func aTaskOnAConnectionsEventLoopIsGivenAConnectionOnThatLoop() async throws {
+        try await Self.withClient(poolSize: 4) { client, _ in
+            for connection in client.pool.all {
+                let (picked, pickedIsLocal) = try await withTaskExecutorPreference(connection.taskExecutor) { () async throws in
+                    let picked = try client.connection()
+                    return (picked, picked.isOnCurrentThread)
+                }
+                #expect(pickedIsLocal, "connection \(picked.id) was picked for a task on connection \(connection.id)'s loop")
+                let echoed = try await withTaskExecutorPreference(connection.taskExecutor) { () async throws in
+                    try await client.echo("local")
+                }
+                #expect(echoed == "local")
+            }
+        }
+    }
+
     @Test func poolGrowsShrinksAndCleansUp() async throws {
         try await Self.withClient(poolSize: 2) { client, _ in
             try await client.extend(by: 2)

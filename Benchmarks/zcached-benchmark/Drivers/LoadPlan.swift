@@ -10,6 +10,17 @@ enum ClientKind: String, CaseIterable, ExpressibleByArgument, Sendable {
     case raw
 }
 
+/// Where the async client's caller tasks run.
+enum CallerExecutor: String, CaseIterable, ExpressibleByArgument, Sendable {
+    /// Swift's global concurrent executor, the default for any task: each request and each reply
+    /// crosses between a pool thread and the connection's event loop thread.
+    case global
+    /// Each caller task prefers the task executor of a connection's event loop
+    /// (`withTaskExecutorPreference`), so requests and replies need no thread hop; the pool
+    /// picks a connection on the caller's loop.
+    case loop
+}
+
 /// The settings of one measured run.
 struct LoadPlan: Sendable {
     var workload: Workload
@@ -23,6 +34,8 @@ struct LoadPlan: Sendable {
     var duration: Duration?
     /// Whether clients re-arm TCP_QUICKACK after each read (Linux).
     var rearmsQuickAck = true
+    /// Where the async client's callers run.
+    var callerExecutor = CallerExecutor.global
 
     /// The server corrupts replies past this many bytes in flight on one connection.
     static let serverSafeWindow = 4096

@@ -9,7 +9,7 @@ struct LoadRunner: Sendable {
     /// - Throws: when connecting fails, or when the raw baseline's socket fails.
     func run(_ client: ClientKind, _ plan: LoadPlan) async throws -> LoadResult {
         let budget = LoadBudget(requests: plan.requests, duration: plan.duration)
-        let label = "\(plan.workload.shape.test.title) \(client.rawValue)"
+        let label = "\(plan.workload.shape.test.title) \(client.rawValue)\(client == .async && plan.callerExecutor == .loop ? " on the loop" : "")"
         let (seconds, tallies): (Double, [WorkerTally])
         switch client {
         case .raw:
@@ -33,9 +33,15 @@ struct LoadRunner: Sendable {
             let sdk = ZCachedClient(configuration: target.clientConfiguration(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck))
             try await sdk.connect()
             (seconds, tallies) = try await timed(label, budget) {
-                await withTaskGroup(of: WorkerTally.self) { group in
-                    for _ in 0..<(plan.connections * plan.pipeline) {
-                        group.addTask { await Self.asyncWorker(sdk, plan: plan, budget: budget) }
+                let connections = sdk.pool.all
+                return await withTaskGroup(of: WorkerTally.self) { group in
+                    for worker in 0..<(plan.connections * plan.pipeline) {
+                        let executor: (any TaskExecutor)? =
+                            switch plan.callerExecutor {
+                            case .global: nil
+                            case .loop: connections[worker % connections.count].taskExecutor
+                            }
+                        group.addTask(executorPreference: executor) { await Self.asyncWorker(sdk, plan: plan, budget: budget) }
                     }
                     return await group.reduce(into: []) { $0.append($1) }
                 }

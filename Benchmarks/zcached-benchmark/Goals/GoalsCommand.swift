@@ -16,6 +16,8 @@ struct GoalsCommand: AsyncParsableCommand {
         var connections: Int
         var pipeline: Int
         var target: Double
+        /// Where async callers run.
+        var executor = CallerExecutor.global
         /// Share of `--requests` this goal sends (MGET replies are ~5 KiB each).
         var requestShare = 1.0
     }
@@ -26,6 +28,10 @@ struct GoalsCommand: AsyncParsableCommand {
         Goal(name: "16 callers, 1 connection, async", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80),
         Goal(name: "8 connections, async pool", client: .async, test: .get, connections: 8, pipeline: 1, target: 0.85),
         Goal(name: "MGET 100 keys, async", client: .async, test: .mget, connections: 1, pipeline: 1, target: 0.80, requestShare: 0.25),
+        Goal(name: "strict, async on the loop", client: .async, test: .get, connections: 1, pipeline: 1, target: 0.85, executor: .loop),
+        Goal(name: "16 callers, async on the loop", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, executor: .loop),
+        Goal(name: "8 connections, pool on the loops", client: .async, test: .get, connections: 8, pipeline: 1, target: 0.85, executor: .loop),
+        Goal(name: "MGET 100 keys, async on the loop", client: .async, test: .mget, connections: 1, pipeline: 1, target: 0.80, executor: .loop, requestShare: 0.25),
     ]
 
     @OptionGroup var server: ServerOptions
@@ -56,12 +62,13 @@ struct GoalsCommand: AsyncParsableCommand {
             for goal in Self.goals {
                 let workload = try Workload(.init(test: goal.test, dataSize: 32, keyspace: 1_000, keysPerMultiKeyRequest: 100))
                 try await runner.populate(workload)
-                let plan = LoadPlan(
+                var plan = LoadPlan(
                     workload: workload,
                     connections: goal.connections,
                     pipeline: goal.pipeline,
                     requests: Int(Double(requests) * goal.requestShare)
                 )
+                plan.callerExecutor = goal.executor
                 let comparison = try await Comparison.measure(
                     goal.client,
                     plan,

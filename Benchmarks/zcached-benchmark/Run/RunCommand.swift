@@ -37,6 +37,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The client under test: async, blocking or raw.")
     var client = ClientKind.async
 
+    @Option(help: "Where async callers run: global (Swift's default executor) or loop (each caller prefers a connection's event loop).")
+    var executor = CallerExecutor.global
+
     @Flag(inversion: .prefixedNo, help: "Measure the raw baseline alongside the SDK and print the ratio.")
     var compare = true
 
@@ -84,6 +87,7 @@ struct RunCommand: AsyncParsableCommand {
                     duration: duration.map { .milliseconds(Int($0 * 1000)) }
                 )
                 plan.rearmsQuickAck = !withoutQuickAck
+                plan.callerExecutor = executor
                 let withBaseline = compare && !server.tls
                 let comparison = try await Comparison.measure(
                     client,

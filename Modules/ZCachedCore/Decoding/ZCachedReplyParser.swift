@@ -70,6 +70,12 @@ struct ZCachedReplyParser {
     }
 
     private mutating func parseBulkString() throws(ZCachedError) -> ZCachedValue? {
+        try parseBulkContent().map { .bulkString(Array($0)) }
+    }
+
+    /// Reads a bulk string's header and content (after its `$`) and returns the content bytes,
+    /// or `nil` when they have not all arrived.
+    private mutating func parseBulkContent() throws(ZCachedError) -> UnsafeBufferPointer<UInt8>.SubSequence? {
         guard let header = try readLine() else { return nil }
         let length = try parseInteger(header, what: "bulk string length")
         guard length >= 0 else { throw .protocolViolation("a bulk string has a negative length") }
@@ -81,9 +87,23 @@ struct ZCachedReplyParser {
         guard bytes[index + count] == 0x0D, bytes[index + count + 1] == 0x0A else {
             throw .protocolViolation("a bulk string is not followed by \\r\\n at its declared length")
         }
-        let content = Array(bytes[index..<(index + count)])
+        let content = bytes[index..<(index + count)]
         index += count + 2
-        return .bulkString(content)
+        return content
+    }
+
+    /// Reads a map key. Bulk-string keys, the server's only kind, become a `String` straight
+    /// from the buffer, without an intermediate byte array.
+    private mutating func parseMapKey(depth: Int) throws(ZCachedError) -> String? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "$") else {
+            guard let key = try parseValue(depth: depth) else { return nil }
+            guard let keyText = key.string else {
+                throw .protocolViolation("a map key is a \(key.typeName), not a string")
+            }
+            return keyText
+        }
+        index += 1
+        return try parseBulkContent().map { String(decoding: $0, as: UTF8.self) }
     }
 
     private mutating func parseCount(what: String, depth: Int) throws(ZCachedError) -> Int? {
@@ -116,10 +136,7 @@ struct ZCachedReplyParser {
         var entries: [ZCachedMap.Entry] = []
         entries.reserveCapacity(min(count, (bytes.count - index) / 6))
         for _ in 0..<count {
-            guard let key = try parseValue(depth: depth + 1) else { return nil }
-            guard let keyText = key.string else {
-                throw .protocolViolation("a map key is a \(key.typeName), not a string")
-            }
+            guard let keyText = try parseMapKey(depth: depth + 1) else { return nil }
             guard let value = try parseValue(depth: depth + 1) else { return nil }
             entries.append(ZCachedMap.Entry(key: keyText, value: value))
         }

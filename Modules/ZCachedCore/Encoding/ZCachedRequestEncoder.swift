@@ -68,10 +68,11 @@ public struct ZCachedRequestEncoder: Sendable {
     /// Writes a key as a bulk string.
     /// - Parameters:
     ///   - key: The key.
-    ///   - argument: The argument's name for errors, such as `key` or `keys[3]`.
+    ///   - argument: The argument's name for errors, such as `key` or `keys[3]`; only built when
+    ///     the key is refused.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when the key is empty or has a forbidden byte.
-    public mutating func writeKey(_ key: String, argument: String = "key") throws(ZCachedError) {
-        try ZCachedValidation.checkString(key, argument: argument)
+    public mutating func writeKey(_ key: String, argument: @autoclosure () -> String = "key") throws(ZCachedError) {
+        try ZCachedValidation.checkString(key, argument: argument())
         ZCachedWireWriter.writeBulkString(key.utf8, into: &bytes)
     }
 
@@ -80,19 +81,20 @@ public struct ZCachedRequestEncoder: Sendable {
     ///   - text: The text.
     ///   - argument: The argument's name for errors.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when the text is empty or has a forbidden byte.
-    public mutating func writeText(_ text: String, argument: String) throws(ZCachedError) {
-        try ZCachedValidation.checkString(text, argument: argument, isKey: false)
+    public mutating func writeText(_ text: String, argument: @autoclosure () -> String) throws(ZCachedError) {
+        try ZCachedValidation.checkString(text, argument: argument(), isKey: false)
         ZCachedWireWriter.writeBulkString(text.utf8, into: &bytes)
     }
 
     /// Writes a value in its own type's encoding, as SET and MSET send values.
     /// - Parameters:
     ///   - value: The value.
-    ///   - argument: The argument's name for errors, such as `value`.
+    ///   - argument: The argument's name for errors, such as `value`; only built when the value
+    ///     is refused.
     ///   - key: The key it is stored under, for errors.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when the value cannot be stored unchanged.
-    public mutating func writeValue(_ value: ZCachedValue, argument: String = "value", key: String? = nil) throws(ZCachedError) {
-        try ZCachedValidation.checkStorable(value, argument: argument, key: key, limits: limits)
+    public mutating func writeValue(_ value: ZCachedValue, argument: @autoclosure () -> String = "value", key: String? = nil) throws(ZCachedError) {
+        try ZCachedValidation.checkStorable(value, argument: argument(), key: key, limits: limits)
         ZCachedWireWriter.writeValue(value, into: &bytes)
     }
 }

@@ -28,12 +28,13 @@ public enum ZCachedValidation {
     /// Checks a key, command name or string argument.
     /// - Parameters:
     ///   - string: The text to check.
-    ///   - argument: The argument's name for the error, such as `key`.
+    ///   - argument: The argument's name for the error, such as `key`; only built on failure.
     ///   - isKey: Whether `string` is a key, so the error carries it in ``ZCachedError/key``.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when the server could not take it.
     @inlinable
-    public static func checkString(_ string: String, argument: String, isKey: Bool = true) throws(ZCachedError) {
+    public static func checkString(_ string: String, argument: @autoclosure () -> String, isKey: Bool = true) throws(ZCachedError) {
         if let problem = problem(inString: string.utf8) {
+            let argument = argument()
             throw ZCachedError(code: .invalidArgument, message: "\(argument) \(problem)", argument: argument, key: isKey ? string : nil)
         }
     }
@@ -41,30 +42,32 @@ public enum ZCachedValidation {
     /// Checks that a value can be stored and read back unchanged.
     /// - Parameters:
     ///   - value: The value to check, with everything nested in it.
-    ///   - argument: The argument's name for the error, such as `value`.
+    ///   - argument: The argument's name for the error, such as `value`; only built on failure.
     ///   - key: The key the value is stored under, for the error.
     ///   - limits: The nesting limit to apply.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` naming the path to the bad element,
     ///   such as `value[2]["name"]`.
     public static func checkStorable(
         _ value: ZCachedValue,
-        argument: String,
+        argument: @autoclosure () -> String,
         key: String? = nil,
         limits: ZCachedRequestLimits = ZCachedRequestLimits()
     ) throws(ZCachedError) {
         try checkStorable(value, path: argument, argument: argument, key: key, depth: 0, limits: limits)
     }
 
+    /// The recursive check. The names are closures, built only when a value is refused, so a
+    /// valid value costs no string formatting at any depth.
     private static func checkStorable(
         _ value: ZCachedValue,
-        path: String,
-        argument: String,
+        path: () -> String,
+        argument: () -> String,
         key: String?,
         depth: Int,
         limits: ZCachedRequestLimits
     ) throws(ZCachedError) {
         func refuse(_ message: String) -> ZCachedError {
-            ZCachedError(code: .invalidArgument, message: "\(path) \(message)", argument: argument, key: key)
+            ZCachedError(code: .invalidArgument, message: "\(path()) \(message)", argument: argument(), key: key)
         }
         switch value {
         case .integer, .double, .boolean, .null:
@@ -80,7 +83,7 @@ public enum ZCachedValidation {
                 throw refuse("nests deeper than \(limits.maximumNestingDepth) levels")
             }
             for (index, element) in elements.enumerated() {
-                try checkStorable(element, path: "\(path)[\(index)]", argument: argument, key: key, depth: depth + 1, limits: limits)
+                try checkStorable(element, path: { "\(path())[\(index)]" }, argument: argument, key: key, depth: depth + 1, limits: limits)
             }
         case .map(let map):
             guard !map.isEmpty else { throw refuse("is an empty map; the server rejects empty maps") }
@@ -89,7 +92,7 @@ public enum ZCachedValidation {
             }
             for (index, entry) in map.enumerated() {
                 if let problem = problem(inString: entry.key.utf8) { throw refuse("has a key (entry \(index)) that \(problem)") }
-                try checkStorable(entry.value, path: "\(path)[\(entry.key.debugDescription)]", argument: argument, key: key, depth: depth + 1, limits: limits)
+                try checkStorable(entry.value, path: { "\(path())[\(entry.key.debugDescription)]" }, argument: argument, key: key, depth: depth + 1, limits: limits)
             }
         }
     }

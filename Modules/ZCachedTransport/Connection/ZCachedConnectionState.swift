@@ -1,5 +1,8 @@
-/// Where a connection is in its life.
-public enum ZCachedConnectionState: Sendable, Hashable {
+import Synchronization
+
+/// Where a connection is in its life. It fits an `Atomic`, so connections publish it for
+/// lock-free readers such as the pool's least-loaded selection.
+public enum ZCachedConnectionState: UInt8, Sendable, Hashable, AtomicRepresentable {
     /// The first connect has not finished yet.
     case connecting
     /// Connected and serving requests.
@@ -22,9 +25,15 @@ public protocol ZCachedConnectionStatus: AnyObject, Sendable {
     /// Whether a new request would have to wait because the connection's in-flight window is
     /// full (for a strict request/response connection: a request is in progress).
     var isLocked: Bool { get }
+    /// Whether the calling thread is the one the connection does its I/O on, so a request sent
+    /// from here reaches the socket, and its reply the caller, without waking another thread.
+    var isOnCurrentThread: Bool { get }
 }
 
 extension ZCachedConnectionStatus {
+    /// `false`: a connection without a thread of its own is never local to its caller.
+    public var isOnCurrentThread: Bool { false }
+
     /// Whether the connection is connected and can take requests now.
     public var isUsable: Bool { state == .connected }
 }

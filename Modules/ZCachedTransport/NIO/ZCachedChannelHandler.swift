@@ -28,8 +28,8 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private let readyPromise: EventLoopPromise<Void>
     private let waitsForTLSHandshake: Bool
     private let linkBrokenError: ZCachedError
-    /// Whether a flush is already queued on the event loop for frames written since the last one.
-    private var flushPending = false
+    /// Whether a write of the waiting requests is already queued on the event loop.
+    private var writeQueued = false
     /// Whether this channel has delivered at least one reply: a link that closes before that
     /// counts as a failed connect attempt.
     private(set) var hasReceivedReply = false
@@ -74,7 +74,11 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             return
         }
         pipeline.enqueue(.init(id: id, frame: frame, deadline: .now() + requestTimeout, continuation: continuation))
-        writeFramesThatFit(flushingNow: flushingNow)
+        if flushingNow {
+            writeFramesThatFit()
+        } else {
+            queueWrite()
+        }
     }
 
     /// Withdraws a cancelled caller.
@@ -137,7 +141,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             failAllAndClose(with: error)
             return
         }
-        writeFramesThatFit(flushingNow: true)
+        writeFramesThatFit()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -173,13 +177,23 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     // MARK: Internals
 
-    /// Writes every waiting frame the window allows, as one buffer.
+    /// Writes the waiting requests once the tasks already queued on the event loop have run.
     ///
-    /// Callers' requests arrive as separate event-loop tasks. Rather than one syscall each, the
-    /// flush is queued behind the tasks already waiting, so requests enqueued together leave in
-    /// one write, unless the caller knows none is behind it. After reading replies the loop is
-    /// about to flush anyway, so flush at once.
-    private func writeFramesThatFit(flushingNow: Bool) {
+    /// Callers' requests arrive as separate event-loop tasks (a burst from other threads, or
+    /// the tasks that replies just resumed on this loop). Queuing the write behind them lets
+    /// the whole burst leave as one group, closed by one sentinel, in one system call, instead
+    /// of a group and a sentinel per request.
+    private func queueWrite() {
+        guard !writeQueued, let context else { return }
+        writeQueued = true
+        context.eventLoop.assumeIsolatedUnsafeUnchecked().execute { [self] in
+            writeQueued = false
+            writeFramesThatFit()
+        }
+    }
+
+    /// Writes and flushes every waiting frame the window allows, as one buffer.
+    private func writeFramesThatFit() {
         guard let context else { return }
         var groups: [[[UInt8]]] = []
         while case let frames = pipeline.nextFramesToWrite(), !frames.isEmpty { groups.append(frames) }
@@ -189,23 +203,9 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         for frames in groups {
             for frame in frames { buffer.writeBytes(frame) }
         }
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        armDeadlineTimer()
-        if flushingNow {
-            flush(context: context)
-        } else if !flushPending {
-            flushPending = true
-            context.eventLoop.assumeIsolatedUnsafeUnchecked().execute { [self] in
-                guard flushPending, let context = self.context else { return }
-                flush(context: context)
-            }
-        }
-    }
-
-    private func flush(context: ChannelHandlerContext) {
-        flushPending = false
-        context.flush()
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         rearmQuickAck(context: context)
+        armDeadlineTimer()
     }
 
     private func armDeadlineTimer() {

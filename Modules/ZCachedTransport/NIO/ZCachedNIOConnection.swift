@@ -41,6 +41,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     public let configuration: ZCachedConnectionConfiguration
     private let eventLoopGroup: any EventLoopGroup
     private let link = ZCachedLock<Link>(.connecting)
+    /// The link's state, published by ``updateLink(_:)`` for lock-free readers.
+    private let publishedState = Atomic<ZCachedConnectionState>(.connecting)
     private let pending = Atomic<Int>(0)
     private let nextRequestID = Atomic<UInt64>(0)
     /// Requests handed to the event loop that it has not enqueued yet.
@@ -80,12 +82,16 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
 
     public var pendingRequestCount: Int { pending.load(ordering: .relaxed) }
 
-    public var state: ZCachedConnectionState { link.withLock { $0.state } }
+    public var state: ZCachedConnectionState { publishedState.load(ordering: .acquiring) }
 
     /// Whether requests are queueing behind a full in-flight window. An approximation from the
     /// pending count: a request of average size fits while fewer than a handful are pending.
     public var isLocked: Bool { pendingRequestCount >= Self.lockedPendingCount }
     private static let lockedPendingCount = 64
+
+    /// Whether the caller runs on this connection's event loop (a task preferring
+    /// ``taskExecutor``, or a handler of a server sharing the event loop group).
+    public var isOnCurrentThread: Bool { taskExecutor.eventLoop.inEventLoop }
 
     // MARK: Sending
 
@@ -126,6 +132,14 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         return try result.get()
     }
 
+    /// Changes the link under its lock and publishes its new state.
+    private func updateLink<Value: Sendable>(_ body: (inout Link) -> Value) -> Value {
+        link.withLock { link in
+            defer { publishedState.store(link.state, ordering: .releasing) }
+            return body(&link)
+        }
+    }
+
     private func activeChannel() throws(ZCachedError) -> (any Channel, NIOLoopBound<ZCachedChannelHandler>) {
         let current = link.withLock { $0 }
         switch current {
@@ -143,7 +157,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     // MARK: Life cycle
 
     public func close() async {
-        let previous = link.withLock { link in
+        let previous = updateLink { link in
             defer { link = .closed }
             return link
         }
@@ -158,7 +172,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails;
     ///   ``ZCachedError/Code/connectionClosed`` when the connection was closed by its owner.
     public func reconnect() async throws(ZCachedError) {
-        let mayReconnect = link.withLock { link in
+        let mayReconnect = updateLink { link in
             switch link {
             case .broken:
                 link = .reconnecting
@@ -196,7 +210,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
             }
             do throws(ZCachedError) {
                 let (channel, handler) = try await ZCachedChannelFactory.makeChannel(configuration: configuration, eventLoop: taskExecutor.eventLoop)
-                let previous: ZCachedConnectionState? = link.withLock { link in
+                let previous: ZCachedConnectionState? = updateLink { link in
                     if case .closed = link { return nil }
                     defer { link = .active(channel, handler) }
                     return link.state
@@ -216,7 +230,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 if error.code == .connectionClosed { throw error }
             }
         }
-        let previous: ZCachedConnectionState? = link.withLock { link in
+        let previous: ZCachedConnectionState? = updateLink { link in
             if case .closed = link { return nil }
             defer { link = .broken }
             return link.state
@@ -233,7 +247,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// ``ZCachedConnectionConfiguration/connectionAttempts`` such links in a row the connection
     /// is broken.
     private func linkClosed(_ channel: any Channel, wasServing: Bool) {
-        let next: ZCachedConnectionState? = link.withLock { link in
+        let next: ZCachedConnectionState? = updateLink { link in
             guard case .active(let current, _) = link, current === channel else { return nil }
             let failedLinks = failedLinksInARow.withLock { count in
                 count = wasServing ? 0 : count + 1

@@ -114,11 +114,11 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         // A bare request can only be the one frame in flight; the group written now verifies it.
         if let bare = written.firstIndex(where: \.isBare) { written[bare].kind = .held }
         var frames: [[UInt8]] = []
-        var groupBytes = sentinels.frameSize
         var lastDeadline = first.deadline
-        while let next = waiting.first, bytesInFlight + groupBytes + next.frame.count <= window {
+        // `record` counts each request of the group in `bytesInFlight` as it is taken; the
+        // group's sentinel must still fit behind the last one.
+        while let next = waiting.first, bytesInFlight + next.frame.count + sentinels.frameSize <= window {
             let request = waiting.removeFirst()
-            groupBytes += request.frame.count
             lastDeadline = request.deadline
             record(Written(id: request.id, kind: .held, size: request.frame.count, deadline: request.deadline, continuation: request.continuation))
             frames.append(request.frame)
@@ -224,40 +224,47 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
 /// The unique tokens that close verified groups: `ECHO` frames whose reply can only come from
 /// this connection's own sentinel.
 struct ZCachedSentinelTokens {
-    private let prefix: [UInt8]
+    /// The ECHO frame of the latest token. A token is `zcs-`, 16 random hex digits fixed per
+    /// connection, `-` and a 16-digit hex counter: short, so groups spend little of the window.
+    private var frame: [UInt8]
+    /// Where the token lies in `frame`; its last 16 bytes are the counter.
+    private let tokenRange: Range<Int>
     private var counter: UInt64 = 0
     /// The size of every sentinel frame (the counter is written with a fixed width).
-    let frameSize: Int
+    var frameSize: Int { frame.count }
 
     init() {
         var generator = SystemRandomNumberGenerator()
-        let random = String(generator.next(), radix: 16) + String(generator.next(), radix: 16)
-        self.prefix = Array("zcached-swift-sentinel-\(random)-".utf8)
-        self.frameSize = Self.frame(for: Self.token(prefix: prefix, counter: 0)).count
+        let token = "zcs-" + Self.hex(generator.next()) + "-" + Self.hex(0)
+        var encoder = ZCachedRequestEncoder()
+        // The token is ASCII letters, digits and dashes: it always passes validation.
+        try! encoder.encode(ZCachedServerCommands.Echo(token))
+        self.frame = encoder.bytes
+        let tokenEnd = frame.count - 3  // the frame ends with the token's \r\n and 0x03
+        self.tokenRange = (tokenEnd - token.utf8.count)..<tokenEnd
     }
 
     /// Whether `reply` is one of this connection's sentinel tokens.
     func isToken(_ reply: ZCachedValue) -> Bool {
-        guard case .bulkString(let bytes) = reply, bytes.count == prefix.count + 16 else { return false }
-        return bytes.starts(with: prefix)
+        guard case .bulkString(let bytes) = reply, bytes.count == tokenRange.count else { return false }
+        return bytes.starts(with: frame[tokenRange.lowerBound..<(tokenRange.upperBound - 16)])
     }
 
     /// The next token and the ECHO frame that asks for it.
     mutating func next() -> (token: [UInt8], frame: [UInt8]) {
         counter &+= 1
-        let token = Self.token(prefix: prefix, counter: counter)
-        return (token, Self.frame(for: token))
+        var remaining = counter
+        for index in stride(from: tokenRange.upperBound - 1, through: tokenRange.upperBound - 16, by: -1) {
+            frame[index] = Self.hexDigits[Int(remaining & 0xF)]
+            remaining >>= 4
+        }
+        return (Array(frame[tokenRange]), frame)
     }
 
-    private static func token(prefix: [UInt8], counter: UInt64) -> [UInt8] {
-        let digits = Array(String(counter, radix: 16).utf8)
-        return prefix + [UInt8](repeating: UInt8(ascii: "0"), count: 16 - digits.count) + digits
-    }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func frame(for token: [UInt8]) -> [UInt8] {
-        var encoder = ZCachedRequestEncoder()
-        // The token is ASCII letters, digits and dashes: it always passes validation.
-        try! encoder.encode(ZCachedServerCommands.Echo(String(decoding: token, as: UTF8.self)))
-        return encoder.bytes
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

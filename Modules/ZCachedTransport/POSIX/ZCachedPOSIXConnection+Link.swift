@@ -66,33 +66,4 @@ extension ZCachedPOSIXConnection {
             }
         }
     }
-
-    /// ``ZCachedConnectionState`` as a byte, for the lock-free state mirror.
-    enum StateCode {
-        static let connecting: UInt8 = 0
-        static let connected: UInt8 = 1
-        static let reconnecting: UInt8 = 2
-        static let broken: UInt8 = 3
-        static let closed: UInt8 = 4
-
-        static func code(_ state: ZCachedConnectionState) -> UInt8 {
-            switch state {
-            case .connecting: connecting
-            case .connected: connected
-            case .reconnecting: reconnecting
-            case .broken: broken
-            case .closed: closed
-            }
-        }
-
-        static func state(_ code: UInt8) -> ZCachedConnectionState {
-            switch code {
-            case connecting: .connecting
-            case connected: .connected
-            case reconnecting: .reconnecting
-            case broken: .broken
-            default: .closed
-            }
-        }
-    }
 }

@@ -46,7 +46,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private let requestInProgress = Atomic<Bool>(false)
     private let closeRequested = Atomic<Bool>(false)
     /// A copy of the link's state that can be read without waiting for the lock.
-    private let publishedState = Atomic<UInt8>(StateCode.connected)
+    private let publishedState = Atomic<ZCachedConnectionState>(.connected)
 
     /// Connects to the configured server.
     ///
@@ -113,7 +113,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// reconnect before sending; ``ZCachedConnectionState/broken`` that it will not (reconnect is
     /// off, or a reconnect used up its attempts).
     public var state: ZCachedConnectionState {
-        closeRequested.load(ordering: .acquiring) ? .closed : StateCode.state(publishedState.load(ordering: .acquiring))
+        closeRequested.load(ordering: .acquiring) ? .closed : publishedState.load(ordering: .acquiring)
     }
 
     /// Whether a request is in progress, so that a new one would wait for the lock.
@@ -404,7 +404,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private func publish(_ state: ZCachedConnectionState, in link: inout Link, because error: ZCachedError? = nil) {
         let previous = link.state
         link.state = state
-        publishedState.store(StateCode.code(state), ordering: .releasing)
+        publishedState.store(state, ordering: .releasing)
         configuration.report(connectionID: id, from: previous, to: state, error: error)
     }
 

@@ -68,6 +68,31 @@ import ZCachedTransport
         }
     }
 
+    /// Callers resumed together on the connection's loop send together: their requests form one
+    /// group behind one sentinel ECHO, not a group and a sentinel each.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func callersOnTheLoopShareOneSentinelPerBurst() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            let callers = 16
+            let requestsPerCaller = 20
+            let before = server.statistics.requestsReceived
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<callers {
+                    group.addTask(executorPreference: connection.taskExecutor) { () async throws in
+                        for request in 0..<requestsPerCaller {
+                            #expect(try await connection.send(S.Echo("c\(caller)-r\(request)")) == "c\(caller)-r\(request)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let sent = callers * requestsPerCaller
+            let sentinels = server.statistics.requestsReceived - before - sent
+            #expect(sentinels <= sent / 4, "\(sentinels) sentinels for \(sent) requests")
+        }
+    }
+
     @Test func refusedRequestsSendNothing() async throws {
         try await Self.withConnection { connection, endpoint in
             try await connection.send(S.Ping())
@@ -136,8 +161,13 @@ import ZCachedTransport
         try await Self.withConnection { connection, endpoint in
             let server = try #require(endpoint.server)
             server.faults.inject(.delayReply(.milliseconds(300)), on: .command("ECHO"))
+            let before = server.statistics.requestsReceived
             let task = Task { try await connection.send(S.Echo("cancel me")) }
-            try await Self.eventually { if connection.pendingRequestCount == 0 { throw ZCachedError(code: .timeout, message: "not sent yet") } }
+            // Wait until the server has the request: a task cancelled before its request reaches
+            // the event loop may still send it and get its reply, which is not what this tests.
+            try await Self.eventually {
+                if server.statistics.requestsReceived == before { throw ZCachedError(code: .timeout, message: "not received yet") }
+            }
             task.cancel()
             guard case .failure(let error as ZCachedError) = await task.result else {
                 Issue.record("a cancelled caller must get an error")

@@ -113,14 +113,19 @@ import ZCachedCore
         for id: UInt64 in 1...20 { pipeline.enqueue(Self.request(id, size: 40)) }
         var frames = pipeline.nextFramesToWrite()
         #expect(frames.count > 2)
+        let sentinelSize = ZCachedSentinelTokens().frameSize
+        #expect(pipeline.bytesInFlight > 300 - 40 - sentinelSize, "the group fills the window")
         #expect(pipeline.bytesInFlight <= 300)
         #expect(pipeline.nextFramesToWrite().isEmpty)
-        while pipeline.count > 0 {
+        var rounds = 0
+        while pipeline.count > 0, rounds < 20 {
+            rounds += 1
             for frame in frames.dropLast() { _ = pipeline.replyReceived(.bulkString(Array(frame.prefix(1)))) }
             if let last = frames.last, let token = try? Self.token(of: last) { _ = pipeline.replyReceived(token) }
             frames = pipeline.nextFramesToWrite()
             #expect(pipeline.bytesInFlight <= 300)
         }
+        #expect(pipeline.count == 0, "every request was written and answered")
         #expect(pipeline.peakBytesInFlight <= 300)
     }
 
@@ -170,5 +175,20 @@ import ZCachedCore
         #expect(expired.others == ["caller 1"])
         #expect(pipeline.count == 0)
         #expect(pipeline.bytesInFlight == 0)
+    }
+
+    @Test func sentinelTokensAreUniqueFixedSizeAndRecognised() throws {
+        var tokens = ZCachedSentinelTokens()
+        var seen = Set<[UInt8]>()
+        for _ in 0..<300 {
+            let (token, frame) = tokens.next()
+            #expect(frame.count == tokens.frameSize)
+            #expect(try Self.token(of: frame) == .bulkString(token))
+            #expect(tokens.isToken(.bulkString(token)))
+            seen.insert(token)
+        }
+        #expect(seen.count == 300)
+        #expect(!tokens.isToken(.bulkString(Array("zcs-0000000000000000-0000000000000001".utf8))), "another connection's token")
+        #expect(!ZCachedSentinelTokens().isToken(.bulkString(tokens.next().token)))
     }
 }
