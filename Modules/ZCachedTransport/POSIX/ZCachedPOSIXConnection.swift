@@ -302,8 +302,6 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 try waitFor(POSIXSocket.writable, on: socket, deadline: deadline)
             }
         }
-        // Sending leaves Linux's quick-ACK mode; re-arm it before the reply's chunks arrive.
-        if configuration.rearmsQuickAck { socket.rearmQuickAck() }
     }
 
     /// Reads until the decoder yields one reply.
@@ -321,6 +319,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             }
             guard let received else { continue }
             guard received > 0 else { throw .lost("the server closed the connection before replying") }
+            // Re-arming right after each read also sends the ACK the server's next 4 KiB chunk
+            // waits for. The thread reads as soon as bytes arrive, so unlike the NIO transport,
+            // whose loop may be busy, it needs no re-arm after sending (QuickAckTests).
             if configuration.rearmsQuickAck { socket.rearmQuickAck() }
             link.decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
             do throws(ZCachedError) {
