@@ -79,13 +79,15 @@ public struct ZCachedReplyDecoder: Sendable {
         return value
     }
 
-    /// Partial replies up to this size are parsed on every call, to find garbage early.
-    private static let eagerParseLimit = 4096
+    /// Partial replies up to this size are parsed on every call, to find garbage early. Larger
+    /// ones (a long reply's first 4 KiB chunk, say) wait for their `0x03` instead of being
+    /// parsed, allocated and thrown away once per chunk.
+    private static let eagerParseLimit = 512
 
     private func firstTerminator(from index: Int) -> Int? {
         guard index < buffer.count else { return nil }
         return buffer.withUnsafeBufferPointer { bytes in
-            bytes[index...].firstIndex(of: 0x03)
+            bytes.firstIndex(of: 0x03, from: index)
         }
     }
 

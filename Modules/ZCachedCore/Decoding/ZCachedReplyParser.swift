@@ -55,7 +55,7 @@ struct ZCachedReplyParser {
 
     /// The bytes up to the next `\r\n`, which is consumed; `nil` when it has not arrived yet.
     private mutating func readLine() throws(ZCachedError) -> UnsafeBufferPointer<UInt8>.SubSequence? {
-        guard let newline = bytes[index...].firstIndex(of: 0x0A) else {
+        guard let newline = bytes.firstIndex(of: 0x0A, from: index) else {
             if bytes.count - index > limits.maximumFrameSize {
                 throw .protocolViolation("a reply line exceeds the maximum frame size")
             }
