@@ -227,44 +227,48 @@ struct ZCachedSentinelTokens {
     /// The ECHO frame of the latest token. A token is `zcs-`, 16 random hex digits fixed per
     /// connection, `-` and a 16-digit hex counter: short, so groups spend little of the window.
     private var frame: [UInt8]
-    /// Where the token lies in `frame`; its last 16 bytes are the counter.
+    /// Where the token lies in `frame`.
     private let tokenRange: Range<Int>
     private var counter: UInt64 = 0
     /// The size of every sentinel frame (the counter is written with a fixed width).
     var frameSize: Int { frame.count }
 
+    private static let hexDigitCount = 16
+
     init() {
-        var generator = SystemRandomNumberGenerator()
-        let token = "zcs-" + Self.hex(generator.next()) + "-" + Self.hex(0)
+        let zeros = String(repeating: "0", count: Self.hexDigitCount)
+        let token = "zcs-" + zeros + "-" + zeros
         var encoder = ZCachedRequestEncoder()
         // The token is ASCII letters, digits and dashes: it always passes validation.
         try! encoder.encode(ZCachedServerCommands.Echo(token))
         self.frame = encoder.bytes
         let tokenEnd = frame.count - 3  // the frame ends with the token's \r\n and 0x03
         self.tokenRange = (tokenEnd - token.utf8.count)..<tokenEnd
+        var generator = SystemRandomNumberGenerator()
+        writeHex(generator.next(), endingAt: tokenRange.lowerBound + 4 + Self.hexDigitCount)
     }
 
     /// Whether `reply` is one of this connection's sentinel tokens.
     func isToken(_ reply: ZCachedValue) -> Bool {
         guard case .bulkString(let bytes) = reply, bytes.count == tokenRange.count else { return false }
-        return bytes.starts(with: frame[tokenRange.lowerBound..<(tokenRange.upperBound - 16)])
+        return bytes.starts(with: frame[tokenRange.lowerBound..<(tokenRange.upperBound - Self.hexDigitCount)])
     }
 
     /// The next token and the ECHO frame that asks for it.
     mutating func next() -> (token: [UInt8], frame: [UInt8]) {
         counter &+= 1
-        var remaining = counter
-        for index in stride(from: tokenRange.upperBound - 1, through: tokenRange.upperBound - 16, by: -1) {
-            frame[index] = Self.hexDigits[Int(remaining & 0xF)]
-            remaining >>= 4
-        }
+        writeHex(counter, endingAt: tokenRange.upperBound)
         return (Array(frame[tokenRange]), frame)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    /// Writes `value` as 16 lowercase hex digits into `frame`, ending before `end`.
+    private mutating func writeHex(_ value: UInt64, endingAt end: Int) {
+        var remaining = value
+        for index in stride(from: end - 1, through: end - Self.hexDigitCount, by: -1) {
+            frame[index] = Self.hexDigits[Int(remaining & 0xF)]
+            remaining >>= 4
+        }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
