@@ -35,6 +35,10 @@ public struct ZCachedConnectionConfiguration: Sendable {
     public var connectTimeout: Duration
     /// The longest a request may wait for its reply (the seed's `timeout_limit`). When it passes
     /// the connection is closed, because its reply stream can no longer be trusted.
+    ///
+    /// The blocking ``ZCachedPOSIXConnection`` bounds its reads with `SO_RCVTIMEO` and adjusts it
+    /// only when it is off by more than 1/32 of this value, so one of its requests may fail up to
+    /// that much later than the deadline.
     public var requestTimeout: Duration
     /// Whether to reconnect when the link breaks.
     public var reconnect: Bool

@@ -6,9 +6,12 @@
     import Darwin
 #endif
 
-/// One non-blocking TCP socket, connected or not, and the few calls the POSIX connection makes
-/// on it. Every wait is a `poll` that also watches a wake-up descriptor, so ``ZCachedPOSIXConnection/close()``
-/// can interrupt any wait from another thread.
+/// One TCP socket, connected or not, and the few calls the POSIX connection makes on it.
+///
+/// Connecting, writing and backoff sleeps wait in a `poll` that also watches a wake-up
+/// descriptor; reading a reply blocks in `recv` itself, bounded by `SO_RCVTIMEO`. Either way
+/// ``ZCachedPOSIXConnection/close()`` can interrupt the wait from another thread: by the wake-up
+/// descriptor, or by ``shutDown()``.
 ///
 /// A plain value: its owner (the connection's locked state) closes it exactly once.
 struct POSIXSocket {
@@ -25,8 +28,6 @@ struct POSIXSocket {
         case woken
     }
 
-    /// The `poll` events of a socket with bytes to read.
-    static let readable = Int16(POLLIN)
     /// The `poll` events of a socket with room to write.
     static let writable = Int16(POLLOUT)
 
@@ -44,13 +45,15 @@ struct POSIXSocket {
 
     /// Resolves `host` and connects to the first of its addresses that accepts, before `deadline`.
     ///
-    /// The socket is non-blocking, close-on-exec, has `TCP_NODELAY` and, when given,
+    /// The socket connects without blocking, then is made blocking (see ``makeBlocking()``). It is
+    /// close-on-exec, has `TCP_NODELAY`, `SO_RCVTIMEO` set to `receiveTimeout` and, when given,
     /// `SO_RCVBUF` set before connecting (so the TCP window scale matches it).
     /// - Throws: ``ConnectError``.
     static func connect(
         host: String,
         port: Int,
         receiveBufferSize: Int?,
+        receiveTimeout: Duration,
         deadline: ContinuousClock.Instant,
         wake: Int32
     ) throws(ConnectError) -> POSIXSocket {
@@ -78,6 +81,7 @@ struct POSIXSocket {
                     to: address,
                     endpoint: endpoint,
                     receiveBufferSize: receiveBufferSize,
+                    receiveTimeout: receiveTimeout,
                     deadline: deadline,
                     wake: wake
                 )
@@ -94,6 +98,7 @@ struct POSIXSocket {
         to address: addrinfo,
         endpoint: String,
         receiveBufferSize: Int?,
+        receiveTimeout: Duration,
         deadline: ContinuousClock.Instant,
         wake: Int32
     ) throws(ConnectError) -> POSIXSocket {
@@ -104,15 +109,22 @@ struct POSIXSocket {
             if let receiveBufferSize {
                 try socket.setOption(SOL_SOCKET, SO_RCVBUF, Int32(clamping: receiveBufferSize), "setsockopt(SO_RCVBUF)")
             }
+            try socket.setReceiveTimeout(receiveTimeout)
         } catch {
             throw .failed("cannot open a socket for \(endpoint): \(error)")
         }
         do {
             try socket.establish(to: address, endpoint: endpoint, deadline: deadline, wake: wake)
-            return socket
         } catch {
             socket.close()
             throw error
+        }
+        do {
+            try socket.makeBlocking()
+            return socket
+        } catch {
+            socket.close()
+            throw .failed("cannot configure the socket for \(endpoint): \(error)")
         }
     }
 
@@ -214,17 +226,48 @@ struct POSIXSocket {
         }
     }
 
-    /// Reads what has arrived, up to the buffer's size.
-    /// - Returns: The number of bytes read, `0` at end of stream, or `nil` when nothing is there yet.
+    /// Blocks in `recv` until bytes arrive, the stream ends, the receive timeout set with
+    /// ``setReceiveTimeout(_:)`` elapses, or ``shutDown()`` is called from another thread.
+    ///
+    /// One system call per read, where a `poll` and a non-blocking `recv` would take two. The
+    /// socket must have been made blocking with ``makeBlocking()``.
+    /// - Returns: The number of bytes read, `0` at end of stream (or after ``shutDown()``), or
+    ///   `nil` when the receive timeout elapsed first.
     /// - Throws: ``POSIXSystemCallError``, for example `ECONNRESET`.
-    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(POSIXSystemCallError) -> Int? {
+    func receiveWaiting(into buffer: UnsafeMutableRawBufferPointer) throws(POSIXSystemCallError) -> Int? {
         do {
-            return try posixSystemCall("recv") {
-                recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-            }
+            return try posixSystemCall("recv") { recv(descriptor, buffer.baseAddress, buffer.count, 0) }
         } catch  where error.wouldBlock {
             return nil
         }
+    }
+
+    /// Clears `O_NONBLOCK` once connected, so that ``receiveWaiting(into:)`` blocks in `recv`.
+    /// Every other call on the socket passes `MSG_DONTWAIT` and stays non-blocking.
+    /// - Throws: ``POSIXSystemCallError`` when `fcntl` fails.
+    func makeBlocking() throws(POSIXSystemCallError) {
+        let flags = try posixSystemCall("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
+        _ = try posixSystemCall("fcntl(F_SETFL)") { fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) }
+    }
+
+    /// Bounds how long ``receiveWaiting(into:)`` blocks (`SO_RCVTIMEO`), rounded up to a
+    /// microsecond so that a short positive timeout never becomes "wait forever".
+    /// - Throws: ``POSIXSystemCallError`` when `setsockopt` fails.
+    func setReceiveTimeout(_ timeout: Duration) throws(POSIXSystemCallError) {
+        let (seconds, attoseconds) = max(timeout, .microseconds(1)).components
+        var value = timeval()
+        value.tv_sec = .init(seconds)
+        value.tv_usec = .init((attoseconds + 999_999_999_999) / 1_000_000_000_000)
+        _ = try posixSystemCall("setsockopt(SO_RCVTIMEO)") {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+        }
+    }
+
+    /// Shuts both directions down without closing the descriptor, which wakes a thread blocked in
+    /// ``receiveWaiting(into:)`` with end of stream. Safe to call from any thread while the
+    /// descriptor is open.
+    func shutDown() {
+        _ = shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
     /// Checks, without consuming anything, whether an idle connection is still usable.

@@ -4,31 +4,71 @@ extension ZCachedPOSIXConnection {
     /// What the connection's lock guards.
     struct Link {
         /// The connected socket, or `nil` when the link is down.
-        var socket: POSIXSocket?
+        private(set) var socket: POSIXSocket?
         /// Where the link is in its life; mirrored in `publishedState`.
         var state: ZCachedConnectionState
         /// Holds reply bytes between reads; replaced when the link is reopened.
         var decoder: ZCachedReplyDecoder
         /// Where `recv` writes; allocated once, freed by ``release()`` with the connection.
         let receiveBuffer: UnsafeMutableRawBufferPointer
+        /// Where `close()` finds the socket to shut down without taking the connection's lock.
+        private let slot: POSIXSocketSlot
         private let replyLimits: ZCachedDecoderLimits
+        /// The socket's `SO_RCVTIMEO`, as last set.
+        private var receiveTimeout: Duration
+        /// The request timeout, which every new socket starts with as its `SO_RCVTIMEO`.
+        private let requestTimeout: Duration
 
         /// The size of the reusable receive buffer.
         static let receiveBufferSize = 64 * 1024
 
-        init(socket: POSIXSocket, replyLimits: ZCachedDecoderLimits) {
-            self.socket = socket
+        init(socket: POSIXSocket, slot: POSIXSocketSlot, configuration: ZCachedConnectionConfiguration) {
+            self.slot = slot
             self.state = .connected
-            self.decoder = ZCachedReplyDecoder(limits: replyLimits)
-            self.replyLimits = replyLimits
+            self.decoder = ZCachedReplyDecoder(limits: configuration.replyLimits)
+            self.replyLimits = configuration.replyLimits
+            self.requestTimeout = configuration.requestTimeout
+            self.receiveTimeout = configuration.requestTimeout
             self.receiveBuffer = .allocate(byteCount: Self.receiveBufferSize, alignment: 16)
+            attach(socket)
+        }
+
+        /// Makes a newly connected socket the link's socket. Its `SO_RCVTIMEO` is the request
+        /// timeout, set when it was opened.
+        mutating func attach(_ socket: POSIXSocket) {
+            self.socket = socket
+            receiveTimeout = requestTimeout
+            slot.install(socket)
         }
 
         /// Closes the socket and forgets any buffered reply bytes.
         mutating func release() {
-            socket?.close()
+            slot.closeSocket()
             socket = nil
             if decoder.bufferedByteCount > 0 { decoder = ZCachedReplyDecoder(limits: replyLimits) }
+        }
+
+        /// Bounds the next blocking read by what is left until `deadline`.
+        ///
+        /// `SO_RCVTIMEO` is changed only when it is off from the time left by more than 1/32 of the
+        /// request timeout, so an uncontended request makes no extra system call; a read may
+        /// therefore end that much after the deadline. A read that ends early (the timeout was set
+        /// shorter for an earlier request) comes back here and is re-armed with the time left.
+        /// - Throws: ``LinkFailure/timedOut`` once the deadline has passed;
+        ///   ``LinkFailure/lost(_:)`` when `setsockopt` fails.
+        mutating func armReceiveTimeout(on socket: POSIXSocket, until deadline: ContinuousClock.Instant)
+            throws(LinkFailure)
+        {
+            let remaining = deadline - .now
+            guard remaining > .zero else { throw .timedOut }
+            let drift = receiveTimeout > remaining ? receiveTimeout - remaining : remaining - receiveTimeout
+            guard drift > requestTimeout / 32 else { return }
+            do {
+                try socket.setReceiveTimeout(remaining)
+            } catch {
+                throw .lost("bounding the read failed: \(error)")
+            }
+            receiveTimeout = remaining
         }
     }
 

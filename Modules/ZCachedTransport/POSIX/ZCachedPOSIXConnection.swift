@@ -17,6 +17,9 @@ import ZCachedCore
 /// ``ZCachedConnectionConfiguration/backoff`` delays. A request that was in flight is never
 /// retried: SET, MSET, RENAME and COPY are not idempotent.
 ///
+/// A reply is read with a blocking `recv` bounded by `SO_RCVTIMEO`: one system call per read,
+/// like a hand-written socket loop. ``close()`` interrupts it with `shutdown`.
+///
 /// On Linux the socket re-arms `TCP_QUICKACK` after every read, which avoids the server's ~40 ms
 /// stall on replies over 4096 bytes (§4.7).
 ///
@@ -40,6 +43,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// Spare request encoders, so that encoding (which happens before taking ``link``) does not
     /// allocate a new buffer for every request.
     private let spareEncoders: ZCachedLock<[ZCachedRequestEncoder]>
+    /// The link's socket, where ``close()`` shuts it down without waiting for ``link``.
+    private let socketSlot: POSIXSocketSlot
     /// Interrupts any `poll` of this connection when ``close()`` is called.
     private let wakePipe: POSIXWakePipe
     private let pendingRequests = Atomic<Int>(0)
@@ -90,7 +95,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         self.configuration = configuration
         self.wakePipe = wakePipe
         self.spareEncoders = ZCachedLock([])
-        self.link = ZCachedLock(Link(socket: socket, replyLimits: configuration.replyLimits))
+        self.socketSlot = POSIXSocketSlot()
+        self.link = ZCachedLock(Link(socket: socket, slot: socketSlot, configuration: configuration))
         configuration.report(connectionID: id, from: .connecting, to: .connected)
     }
 
@@ -165,6 +171,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     public func close() {
         guard !closeRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         wakePipe.signal()
+        // The lock below waits for a request in progress; shutting the socket down first ends
+        // its blocking read now instead of at its timeout.
+        socketSlot.shutDownForClose()
         link.withLock { link in
             link.release()
             publish(.closed, in: &link)
@@ -227,7 +236,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private func reconnect(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket {
         do {
             let socket = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
-            link.socket = socket
+            link.attach(socket)
             publish(.connected, in: &link)
             return socket
         } catch {
@@ -246,6 +255,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     {
         link.release()
         let next: ZCachedConnectionState = configuration.reconnect ? .reconnecting : .broken
+        // close() shuts the socket down, which the read sees as an ordinary end of stream.
+        let failure = closeRequested.load(ordering: .acquiring) ? .woken : failure
         switch failure {
         case .woken:
             publish(.closed, in: &link)
@@ -310,10 +321,10 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     {
         let buffer = link.receiveBuffer
         while true {
-            try waitFor(POSIXSocket.readable, on: socket, deadline: deadline)
+            try link.armReceiveTimeout(on: socket, until: deadline)
             let received: Int?
             do {
-                received = try socket.receive(into: buffer)
+                received = try socket.receiveWaiting(into: buffer)
             } catch {
                 throw .lost("reading the reply failed: \(error)")
             }
@@ -379,6 +390,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                     host: configuration.host,
                     port: configuration.port,
                     receiveBufferSize: configuration.bufferSize,
+                    receiveTimeout: configuration.requestTimeout,
                     deadline: deadline,
                     wake: wake
                 )

@@ -163,6 +163,24 @@ import ZCachedTransport
         }
     }
 
+    @Test func aReadBoundedShortForAQueuedRequestGetsItsFullTimeAgainLater() async throws {
+        let configuration = testConfiguration(requestTimeout: .seconds(1))
+        try await withConnection(configuration) { connection, server in
+            // A queued request starts its read with ~0.5 s left, so the socket's read timeout is
+            // lowered to that; the next request must get its whole second again.
+            server.faults.inject(.delayReply(.milliseconds(500)), on: .nextRequest)
+            let received = server.statistics.requestsReceived
+            async let slow = onThread { errorOf { try connection.send(Server.Ping()) } }
+            while server.statistics.requestsReceived == received { await Task.yield() }
+            let queued = try await onThread { errorOf { try connection.send(Server.Ping()) } }
+            #expect(try await slow == nil)
+            #expect(queued == nil)
+            server.faults.inject(.delayReply(.milliseconds(750)), on: .nextRequest)
+            let later = try await onThread { errorOf { try connection.send(Server.Ping()) } }
+            #expect(later == nil, "a 750 ms reply within a 1 s timeout failed: \(String(describing: later))")
+        }
+    }
+
     @Test func serverClosingMidRequestGivesConnectionReestablished() async throws {
         try await withConnection { connection, server in
             try await onThread { try connection.send(Key.Set("k", "v")) }
