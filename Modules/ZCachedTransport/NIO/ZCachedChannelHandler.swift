@@ -151,8 +151,9 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     /// The server writes long replies in 4 KiB chunks without TCP_NODELAY; with delayed ACKs
     /// each chunk after the first stalls ~40 ms (PROTOCOL.md §4.7). Linux leaves quick-ACK mode
-    /// whenever the connection looks interactive (after every read and every request sent), so
-    /// re-arm it after both, before the reply's chunks arrive.
+    /// when the connection looks interactive, so re-arm it after every batch of reads: that also
+    /// covers the request written next (QuickAckTests), and a re-arm after each write was one
+    /// system call per request for nothing, as in the POSIX transport.
     private func rearmQuickAck(context: ChannelHandlerContext) {
         #if os(Linux)
         if rearmsQuickAck, let options = context.channel.syncOptions {
@@ -204,7 +205,6 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             for frame in frames { buffer.writeBytes(frame) }
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        rearmQuickAck(context: context)
         armDeadlineTimer()
     }
 
