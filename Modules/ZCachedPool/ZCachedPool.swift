@@ -45,9 +45,14 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when no connection is connected or
     ///   reconnecting.
     public func leastLoaded() throws(ZCachedError) -> Connection {
-        let start = rotation.add(1, ordering: .relaxed).oldValue
         let chosen = connections.withLock { connections -> Connection? in
+            if connections.count == 1 {
+                // Nothing to rank, so skip reading the load and the thread of the only one.
+                let state = connections[0].state
+                return state == .connected || state == .reconnecting ? connections[0] : nil
+            }
             guard !connections.isEmpty else { return nil }
+            let start = rotation.add(1, ordering: .relaxed).oldValue
             var best: (connection: Connection, rank: (Int, Int, Int, Int))?
             for offset in 0..<connections.count {
                 let connection = connections[(start &+ offset) % connections.count]
