@@ -115,6 +115,36 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         return try instrumentation.finish(command, measurement, result)
     }
 
+    /// Sends several commands of one type as one pipelined burst on one connection, and waits
+    /// for every outcome; see ``ZCachedNIOConnection/pipeline(_:)``.
+    ///
+    /// Far cheaper per command than as many concurrent ``send(_:)`` calls: the calling task
+    /// switches once for the whole batch.
+    /// - Parameter commands: The commands, in the order they are sent.
+    /// - Returns: Each command's response or error, in the order of `commands`.
+    /// - Throws: ``ZCachedError`` only when nothing was sent: ``ZCachedError/Code/invalidArgument``
+    ///   for a refused command (the whole batch is refused),
+    ///   ``ZCachedError/Code/noAvailableConnections``, ``ZCachedError/Code/connectionClosed`` or
+    ///   ``ZCachedError/Code/cancelled``.
+    public func pipeline<Command: ZCachedCommand>(
+        _ commands: [Command]
+    ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
+        let measurements = commands.map { instrumentation.start($0) }
+        let outcomes: [Result<Command.Response, ZCachedError>]
+        do {
+            outcomes = try await connection().pipeline(commands)
+        } catch {
+            for (command, measurement) in zip(commands, measurements) {
+                _ = try? instrumentation.finish(command, measurement, .failure(error))
+            }
+            throw error
+        }
+        for (command, (measurement, outcome)) in zip(commands, zip(measurements, outcomes)) {
+            _ = try? instrumentation.finish(command, measurement, outcome)
+        }
+        return outcomes
+    }
+
     /// Opens `count` more connections.
     /// - Parameter count: How many connections to add.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened.

@@ -13,11 +13,7 @@ import Glibc
 final class ZCachedChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    /// Unchecked (no canary allocation per request): the pipeline hands each continuation out
-    /// exactly once, from whichever of reply, cancellation, deadline or close comes first.
-    typealias ReplyContinuation = UnsafeContinuation<Result<ZCachedValue, ZCachedError>, Never>
-
-    private var pipeline: ZCachedRequestPipeline<ReplyContinuation, NIODeadline>
+    private var pipeline: ZCachedRequestPipeline<ZCachedReplySink, NIODeadline>
     private var decoder: ZCachedReplyDecoder
     private var context: ChannelHandlerContext?
     private var deadlineTimer: Scheduled<Void>?
@@ -68,22 +64,41 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// Queues a request and writes it as soon as the window allows.
     /// - Parameter flushingNow: Whether no other request is on its way to this handler, so the
     ///   write can leave at once instead of waiting for requests enqueued right behind it.
-    func enqueue(id: UInt64, frame: [UInt8], continuation: ReplyContinuation, flushingNow: Bool) {
+    func enqueue(id: UInt64, frame: [UInt8], sink: ZCachedReplySink, flushingNow: Bool) {
         if let closeError {
-            continuation.resume(returning: .failure(closeError))
+            sink.resume(returning: .failure(closeError))
             return
         }
-        pipeline.enqueue(.init(id: id, frame: frame, deadline: .now() + requestTimeout, continuation: continuation))
-        if flushingNow {
-            writeFramesThatFit()
-        } else {
-            queueWrite()
-        }
+        pipeline.enqueue(.init(id: id, frame: frame, deadline: .now() + requestTimeout, continuation: sink))
+        write(flushingNow: flushingNow)
     }
 
-    /// Withdraws a cancelled caller.
-    func cancel(id: UInt64) {
-        pipeline.cancel(id: id)?.resume(returning: .failure(ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")))
+    /// Queues a batch of requests, numbered from `firstID` on, whose caller resumes once with
+    /// every outcome.
+    /// - Parameter flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
+    func enqueue(
+        batch frames: [[UInt8]],
+        firstID: UInt64,
+        continuation: UnsafeContinuation<[Result<ZCachedValue, ZCachedError>], Never>,
+        flushingNow: Bool
+    ) {
+        let replies = ZCachedBatchReplies(count: frames.count, continuation: continuation)
+        if let closeError {
+            for index in frames.indices { replies.fill(index, with: .failure(closeError)) }
+            return
+        }
+        let deadline = NIODeadline.now() + requestTimeout
+        for (index, frame) in frames.enumerated() {
+            let sink = ZCachedReplySink.batch(replies, index: index)
+            pipeline.enqueue(.init(id: firstID + UInt64(index), frame: frame, deadline: deadline, continuation: sink))
+        }
+        write(flushingNow: flushingNow)
+    }
+
+    /// Withdraws cancelled requests.
+    func cancel(ids: ClosedRange<UInt64>) {
+        let cancelled = ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")
+        for id in ids { pipeline.cancel(id: id)?.resume(returning: .failure(cancelled)) }
     }
 
     /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.
@@ -130,7 +145,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
                 hasReceivedReply = true
                 switch pipeline.replyReceived(reply) {
                 case .deliver(let replies):
-                    for (continuation, reply) in replies { continuation.resume(returning: .success(reply)) }
+                    for (sink, reply) in replies { sink.resume(returning: .success(reply)) }
                 case .none:
                     break
                 case .outOfOrder(let reason):
@@ -177,6 +192,14 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     // MARK: Internals
+
+    private func write(flushingNow: Bool) {
+        if flushingNow {
+            writeFramesThatFit()
+        } else {
+            queueWrite()
+        }
+    }
 
     /// Writes the waiting requests once the tasks already queued on the event loop have run.
     ///
@@ -225,7 +248,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         let closed = ZCachedError(code: .connectionClosed, message: "another request on this connection timed out, so the connection was closed; the request may or may not have run")
         close(with: closed)
         expired?.resume(returning: .failure(timeout))
-        for continuation in others { continuation.resume(returning: .failure(closed)) }
+        for sink in others { sink.resume(returning: .failure(closed)) }
     }
 
     /// The reply stream can no longer be trusted: every pending request fails with the
@@ -242,11 +265,11 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         closeError = error
         let pending = pipeline.removeAll()
         context?.close(promise: nil)
-        for continuation in pending { continuation.resume(returning: .failure(error)) }
+        for sink in pending { sink.resume(returning: .failure(error)) }
     }
 
     private func failAll(with error: ZCachedError) {
-        for continuation in pipeline.removeAll() { continuation.resume(returning: .failure(error)) }
+        for sink in pipeline.removeAll() { sink.resume(returning: .failure(error)) }
     }
 }
 

@@ -1,0 +1,108 @@
+import Testing
+import ZCachedCore
+import ZCachedTesting
+import ZCachedTransport
+
+/// ``ZCachedNIOConnection/pipeline(_:)``: many commands in one call, one outcome each.
+@Suite struct NIOPipelineTests {
+    typealias K = ZCachedKeyCommands
+
+    @Test func eachCommandGetsItsOwnOutcomeInOrder() async throws {
+        try await NIOConnectionTests.withConnection { connection, _ in
+            let prefix = "pipeline-order-\(UInt64.random(in: 0...UInt64.max))"
+            let keys = (0..<40).map { "\(prefix)-\($0)" }
+            let stored = try await connection.pipeline(keys.map { K.Set($0, .bulkString("value of \($0)")) })
+            #expect(stored.count == keys.count)
+            for outcome in stored { try outcome.get() }
+
+            let missing = "\(prefix)-missing"
+            let read = try await connection.pipeline((keys + [missing]).map { K.Get($0) })
+            #expect(read.count == keys.count + 1)
+            for (key, outcome) in zip(keys, read) {
+                #expect(try outcome.get() == .bulkString("value of \(key)"))
+            }
+            #expect(try read[keys.count].get() == nil)
+
+            let renamed = try await connection.pipeline([K.Rename(missing, to: "\(prefix)-elsewhere")])
+            #expect(throws: ZCachedError.self) { try renamed[0].get() }
+        }
+    }
+
+    @Test func aBatchLargerThanTheWindowGoesOutInVerifiedGroups() async throws {
+        try await NIOConnectionTests.withConnection { connection, endpoint in
+            let prefix = "pipeline-window-\(UInt64.random(in: 0...UInt64.max))"
+            let keys = (0..<600).map { "\(prefix)-\($0)" }
+            for outcome in try await connection.pipeline(keys.map { K.Set($0, .bulkString($0)) }) { try outcome.get() }
+            let read = try await connection.pipeline(keys.map { K.Get($0) })
+            #expect(try read.map { try $0.get() } == keys.map { .bulkString($0) })
+            #expect(await connection.peakBytesInFlight <= 4096)
+            if let server = endpoint.server {
+                #expect(server.statistics.maximumBytesInFlight <= 4096)
+            }
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func oneRefusedCommandRefusesTheBatchBeforeAnythingIsSent() async throws {
+        try await NIOConnectionTests.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            let before = server.statistics.requestsReceived
+            let error = await #expect(throws: ZCachedError.self) {
+                try await connection.pipeline([K.Get("fine"), K.Get("bad\nkey"), K.Get("fine too")])
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(try await connection.pipeline([K.Get]()).isEmpty)
+            #expect(server.statistics.requestsReceived == before, "nothing was sent")
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aLinkThatBreaksMidBatchFailsEveryUnansweredCommand() async throws {
+        try await NIOConnectionTests.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.closeConnection, on: .nextRequest)
+            let outcomes = try await connection.pipeline((0..<8).map { K.Get("pipeline-broken-\($0)") })
+            #expect(outcomes.count == 8)
+            for outcome in outcomes {
+                #expect(throws: ZCachedError.self) { try outcome.get() }
+            }
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aLostReplyInABatchIsCaughtAndNoOtherReplyShifts() async throws {
+        try await NIOConnectionTests.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            let prefix = "pipeline-lost-\(UInt64.random(in: 0...UInt64.max))"
+            let keys = (0..<6).map { "\(prefix)-\($0)" }
+            for outcome in try await connection.pipeline(keys.map { K.Set($0, .bulkString($0)) }) { try outcome.get() }
+            server.faults.inject(.dropReply, on: .nextRequest)
+            let outcomes = try await connection.pipeline(keys.map { K.Get($0) })
+            for (key, outcome) in zip(keys, outcomes) {
+                // Either its own value or a failure: never another key's value.
+                if case .success(let value) = outcome { #expect(value == .bulkString(key)) }
+            }
+            #expect(outcomes.contains { if case .failure = $0 { true } else { false } })
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func cancellingABatchResumesItAtOnceAndKeepsTheConnectionUsable() async throws {
+        try await NIOConnectionTests.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.delayReply(.seconds(3)), on: .nextRequest)
+            let before = server.statistics.requestsReceived
+            let start = ContinuousClock.now
+            let batch = Task { try await connection.pipeline((0..<4).map { K.Get("pipeline-cancel-\($0)") }) }
+            while server.statistics.requestsReceived == before { await Task.yield() }
+            batch.cancel()
+            let outcomes = try await batch.value
+            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(outcomes.count == 4)
+            for outcome in outcomes {
+                #expect(throws: ZCachedError.self) { try outcome.get() }
+            }
+            try await connection.send(ZCachedServerCommands.Ping())
+        }
+    }
+}
