@@ -96,6 +96,26 @@ import ZCachedTesting
         }
     }
 
+    @Test func aPipelinedBatchIsCountedOneCommandAtATime() async throws {
+        let metrics = TestMetrics()
+        try await Self.withClient(metrics) { client, _ in
+            let p = ClientTestSupport.uniquePrefix("metrics-pipeline")
+            let keys = ["\(p):a", "\(p):b", "\(p):missing"]
+            for outcome in try await client.pipeline(keys.prefix(2).map { ZCachedKeyCommands.Set($0, 1) }) { try outcome.get() }
+            _ = try await client.pipeline(keys.map { ZCachedKeyCommands.Get($0) })
+            await #expect(throws: ZCachedError.self) { try await client.pipeline([ZCachedKeyCommands.Get("")]) }
+
+            #expect(Self.commands(metrics, "SET", "success") == 2)
+            #expect(Self.commands(metrics, "GET", "success") == 3, "a missing key is an answer")
+            #expect(Self.commands(metrics, "GET", "error") == 1, "a refused batch counts each command")
+            #expect(Self.errors(metrics, "invalid_argument") == 1)
+            #expect(try metrics.expectTimer("zcached_command_duration", [("command", "GET")]).values.count == 4)
+            let inFlight = try metrics.expectMeter("zcached_requests_in_flight").values
+            #expect(inFlight.last == 0)
+            #expect(inFlight.max() == 3, "a batch's commands are in flight together")
+        }
+    }
+
     @Test func theAsyncClientGaugesItsPoolAndConnectedConnections() async throws {
         let metrics = TestMetrics()
         try await Self.withClient(metrics, poolSize: 3) { client, _ in

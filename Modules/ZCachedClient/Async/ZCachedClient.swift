@@ -111,8 +111,15 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
 
     public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
-        let result = await Result { () async throws(ZCachedError) in try await connection().send(command) }
-        return try instrumentation.finish(command, measurement, result)
+        // No generic `Result` here: unspecialised, each one costs a metadata lookup.
+        do {
+            let response = try await connection().send(command)
+            instrumentation.record(command, measurement, error: nil)
+            return response
+        } catch {
+            instrumentation.record(command, measurement, error: error)
+            throw error
+        }
     }
 
     /// Sends several commands of one type as one pipelined burst on one connection, and waits
@@ -134,13 +141,15 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         do {
             outcomes = try await connection().pipeline(commands)
         } catch {
-            for (command, measurement) in zip(commands, measurements) {
-                _ = try? instrumentation.finish(command, measurement, .failure(error))
+            for index in commands.indices {
+                instrumentation.record(commands[index], measurements[index], error: error)
             }
             throw error
         }
-        for (command, (measurement, outcome)) in zip(commands, zip(measurements, outcomes)) {
-            _ = try? instrumentation.finish(command, measurement, outcome)
+        // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
+        for index in commands.indices {
+            let error: ZCachedError? = if case .failure(let error) = outcomes[index] { error } else { nil }
+            instrumentation.record(commands[index], measurements[index], error: error)
         }
         return outcomes
     }

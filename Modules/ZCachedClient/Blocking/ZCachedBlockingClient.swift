@@ -76,8 +76,15 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
 
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
-        let result = Result { () throws(ZCachedError) in try connection().send(command) }
-        return try instrumentation.finish(command, measurement, result)
+        // No generic `Result` here: unspecialised, each one costs a metadata lookup.
+        do {
+            let response = try connection().send(command)
+            instrumentation.record(command, measurement, error: nil)
+            return response
+        } catch {
+            instrumentation.record(command, measurement, error: error)
+            throw error
+        }
     }
 
     /// Opens `count` more connections.

@@ -32,38 +32,22 @@ final class ZCachedInstrumentation: Sendable {
     typealias Measurement = (instruments: ZCachedMetrics.CommandInstruments, start: ContinuousClock.Instant)?
 
     /// Call right before sending `command`.
-    /// - Returns: What ``finish(_:_:_:)`` needs.
+    /// - Returns: What ``record(_:_:error:)`` needs.
     func start<Command: ZCachedCommand>(_ command: Command) -> Measurement {
         metrics?.commandStarted(name: command.name)
     }
 
-    /// Call with the outcome of sending `command`: records it and passes it on.
+    /// Call with the outcome of sending `command`: records it.
     /// - Parameters:
     ///   - command: The command sent.
     ///   - measurement: What ``start(_:)`` returned.
-    ///   - result: The outcome.
-    /// - Returns: The response, on success.
-    /// - Throws: The error of `result`, on failure.
-    func finish<Command: ZCachedCommand>(
-        _ command: Command,
-        _ measurement: Measurement,
-        _ result: Result<Command.Response, ZCachedError>
-    ) throws(ZCachedError) -> Command.Response {
-        switch result {
-        case .success(let response):
-            logCommand(command, level: .trace, error: nil)
-            if let metrics, let measurement {
-                metrics.commandFinished(measurement.instruments, startedAt: measurement.start, error: nil)
-            }
-            return response
-        case .failure(let error):
-            // A missing key is an answer (the client returns nil or false for it), not a failure.
-            let failure = error.code == .keyNotFound ? nil : error
-            logCommand(command, level: failure == nil ? .trace : .debug, error: failure)
-            if let metrics, let measurement {
-                metrics.commandFinished(measurement.instruments, startedAt: measurement.start, error: failure)
-            }
-            throw error
+    ///   - error: Its error, or `nil` when it succeeded.
+    func record<Command: ZCachedCommand>(_ command: Command, _ measurement: Measurement, error: ZCachedError?) {
+        // A missing key is an answer (the client returns nil or false for it), not a failure.
+        let failure = error?.code == .keyNotFound ? nil : error
+        logCommand(command, level: failure == nil ? .trace : .debug, error: failure)
+        if let metrics, let measurement {
+            metrics.commandFinished(measurement.instruments, startedAt: measurement.start, error: failure)
         }
     }
 

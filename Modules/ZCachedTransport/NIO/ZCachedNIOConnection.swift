@@ -139,9 +139,22 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         }
         guard !frames.isEmpty else { return [] }
         let replies = try await send(frames: frames)
-        return zip(commands, replies).map { command, reply in
-            reply.flatMap { value in Result { () throws(ZCachedError) in try command.response(from: value) } }
+        // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
+        var outcomes: [Result<Command.Response, ZCachedError>] = []
+        outcomes.reserveCapacity(commands.count)
+        for index in commands.indices {
+            switch replies[index] {
+            case .success(let value):
+                do throws(ZCachedError) {
+                    outcomes.append(.success(try commands[index].response(from: value)))
+                } catch {
+                    outcomes.append(.failure(error))
+                }
+            case .failure(let error):
+                outcomes.append(.failure(error))
+            }
         }
+        return outcomes
     }
 
     /// Sends one encoded, validated frame and waits for its reply.
