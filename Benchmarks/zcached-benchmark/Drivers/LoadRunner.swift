@@ -9,7 +9,7 @@ struct LoadRunner: Sendable {
     /// - Throws: when connecting fails, or when the raw baseline's socket fails.
     func run(_ client: ClientKind, _ plan: LoadPlan) async throws -> LoadResult {
         let budget = LoadBudget(requests: plan.requests, duration: plan.duration)
-        let label = "\(plan.workload.shape.test.title) \(client.rawValue)\(client == .async && plan.callerExecutor == .loop ? " on the loop" : "")"
+        let label = Self.label(client, plan)
         let (seconds, tallies): (Double, [WorkerTally])
         switch client {
         case .raw:
@@ -35,13 +35,17 @@ struct LoadRunner: Sendable {
             (seconds, tallies) = try await timed(label, budget) {
                 let connections = sdk.pool.all
                 return await withTaskGroup(of: WorkerTally.self) { group in
-                    for worker in 0..<(plan.connections * plan.pipeline) {
+                    for worker in 0..<(plan.sendsBatches ? plan.connections : plan.connections * plan.pipeline) {
                         let executor: (any TaskExecutor)? =
                             switch plan.callerExecutor {
                             case .global: nil
                             case .loop: connections[worker % connections.count].taskExecutor
                             }
-                        group.addTask(executorPreference: executor) { await Self.asyncWorker(sdk, plan: plan, budget: budget) }
+                        group.addTask(executorPreference: executor) {
+                            plan.sendsBatches
+                                ? await Self.batchWorker(sdk, plan: plan, budget: budget)
+                                : await Self.asyncWorker(sdk, plan: plan, budget: budget)
+                        }
                     }
                     return await group.reduce(into: []) { $0.append($1) }
                 }
@@ -62,6 +66,15 @@ struct LoadRunner: Sendable {
             throw error
         }
         await sdk.close()
+    }
+
+    /// What the progress line calls a run: the test, the client and how it sends.
+    private static func label(_ client: ClientKind, _ plan: LoadPlan) -> String {
+        var label = "\(plan.workload.shape.test.title) \(client.rawValue)"
+        guard client == .async else { return label }
+        if plan.sendsBatches { label += " in batches of \(plan.rawDepth)" }
+        if plan.callerExecutor == .loop { label += " on the loop" }
+        return label
     }
 
     private func timed(
@@ -124,6 +137,22 @@ struct LoadRunner: Sendable {
                 tally.recordError(error.code.description)
             }
             budget.complete(1)
+        }
+        return tally
+    }
+
+    private static func batchWorker(_ client: ZCachedClient, plan: LoadPlan, budget: LoadBudget) async -> WorkerTally {
+        var tally = WorkerTally()
+        while let numbers = budget.claim(plan.rawDepth) {
+            let started = monotonicNanoseconds()
+            do {
+                let failures = try await plan.workload.performBatch(numbers, on: client)
+                tally.recordReplies(numbers.count - failures.count, after: monotonicNanoseconds() - started)
+                for failure in failures { tally.recordError(failure.code.description) }
+            } catch {
+                for _ in numbers { tally.recordError(error.code.description) }
+            }
+            budget.complete(numbers.count)
         }
         return tally
     }

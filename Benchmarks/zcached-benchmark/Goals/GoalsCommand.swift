@@ -18,6 +18,8 @@ struct GoalsCommand: AsyncParsableCommand {
         var target: Double
         /// Where async callers run.
         var executor = CallerExecutor.global
+        /// Whether one caller sends batches of `pipeline` requests with `pipeline(_:)`.
+        var sendsBatches = false
         /// Share of `--requests` this goal sends (MGET replies are ~5 KiB each).
         var requestShare = 1.0
     }
@@ -32,6 +34,9 @@ struct GoalsCommand: AsyncParsableCommand {
         Goal(name: "16 callers, async on the loop", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, executor: .loop),
         Goal(name: "8 connections, pool on the loops", client: .async, test: .get, connections: 8, pipeline: 1, target: 0.85, executor: .loop),
         Goal(name: "MGET 100 keys, async on the loop", client: .async, test: .mget, connections: 1, pipeline: 1, target: 0.80, executor: .loop, requestShare: 0.25),
+        // Beyond the goals: the same depth of 16 from one caller through pipeline(_:).
+        Goal(name: "batches of 16, 1 connection, async", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, sendsBatches: true),
+        Goal(name: "batches of 16, async on the loop", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, executor: .loop, sendsBatches: true),
     ]
 
     @OptionGroup var server: ServerOptions
@@ -69,6 +74,7 @@ struct GoalsCommand: AsyncParsableCommand {
                     requests: Int(Double(requests) * goal.requestShare)
                 )
                 plan.callerExecutor = goal.executor
+                plan.sendsBatches = goal.sendsBatches
                 let comparison = try await Comparison.measure(
                     goal.client,
                     plan,

@@ -103,6 +103,30 @@ struct Workload: Sendable {
         }
     }
 
+    /// Sends requests `numbers` as one ``ZCachedClient/pipeline(_:)`` batch through the async client.
+    /// - Returns: The errors of the requests that failed, one per failure.
+    /// - Throws: `ZCachedError` when the batch was not sent at all;
+    ///   ``ZCachedError/Code/invalidArgument`` for the `codable` test, whose requests are not one
+    ///   command type.
+    func performBatch(_ numbers: Range<Int>, on client: ZCachedClient) async throws(ZCachedError) -> [ZCachedError] {
+        typealias K = ZCachedKeyCommands
+        switch shape.test {
+        case .ping: return Self.failures(try await client.pipeline(numbers.map { _ in ZCachedServerCommands.Ping() }))
+        case .set: return Self.failures(try await client.pipeline(numbers.map { K.Set(keys[variant(of: $0)], value) }))
+        case .get: return Self.failures(try await client.pipeline(numbers.map { K.Get(keys[variant(of: $0)]) }))
+        case .mget: return Self.failures(try await client.pipeline(numbers.map { K.MGet(multiKeys[variant(of: $0)]) }))
+        case .mset: return Self.failures(try await client.pipeline(numbers.map { K.MSet(multiPairs[variant(of: $0)]) }))
+        case .codable:
+            throw ZCachedError(code: .invalidArgument, message: "the codable test mixes SET and GET, so it cannot run as batches", argument: "--batch")
+        }
+    }
+
+    private static func failures<Response>(_ outcomes: [Result<Response, ZCachedError>]) -> [ZCachedError] {
+        outcomes.compactMap { outcome in
+            if case .failure(let error) = outcome { error } else { nil }
+        }
+    }
+
     /// Sends request `number` through the blocking client.
     func perform(_ number: Int, on client: ZCachedBlockingClient) throws(ZCachedError) {
         let variant = variant(of: number)
