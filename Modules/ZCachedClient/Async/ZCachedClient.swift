@@ -129,13 +129,14 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// switches once for the whole batch.
     /// - Parameter commands: The commands, in the order they are sent.
     /// - Returns: Each command's response or error, in the order of `commands`.
-    /// - Throws: ``ZCachedError`` only when nothing was sent: ``ZCachedError/Code/invalidArgument``
-    ///   for a refused command (the whole batch is refused),
+    /// - Throws: ``ZCachedError`` only when nothing was sent, and never for an empty batch:
+    ///   ``ZCachedError/Code/invalidArgument`` for a refused command (the whole batch is refused),
     ///   ``ZCachedError/Code/noAvailableConnections``, ``ZCachedError/Code/connectionClosed`` or
     ///   ``ZCachedError/Code/cancelled``.
     public func pipeline<Command: ZCachedCommand>(
         _ commands: [Command]
     ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
+        guard !commands.isEmpty else { return [] }
         let measurements = commands.map { instrumentation.start($0) }
         let outcomes: [Result<Command.Response, ZCachedError>]
         do {

@@ -69,28 +69,34 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             sink.resume(returning: .failure(closeError))
             return
         }
-        pipeline.enqueue(.init(id: id, frame: frame, deadline: .now() + requestTimeout, continuation: sink))
+        pipeline.enqueue(.init(id: id, frame: frame, continuation: sink))
         write(flushingNow: flushingNow)
     }
 
     /// Queues a batch of requests, numbered from `firstID` on, whose caller resumes once with
     /// every outcome.
-    /// - Parameter flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
+    /// - Parameters:
+    ///   - cancellation: Whether the caller was cancelled before the batch got here; then
+    ///     nothing is sent.
+    ///   - flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
     func enqueue(
         batch frames: [[UInt8]],
         firstID: UInt64,
         continuation: UnsafeContinuation<[Result<ZCachedValue, ZCachedError>], Never>,
+        cancellation: ZCachedBatchCancellation,
         flushingNow: Bool
     ) {
         let replies = ZCachedBatchReplies(count: frames.count, continuation: continuation)
-        if let closeError {
-            for index in frames.indices { replies.fill(index, with: .failure(closeError)) }
+        let refusal =
+            closeError
+            ?? (cancellation.isCancelled ? ZCachedError(code: .cancelled, message: "the task was cancelled before the batch was sent") : nil)
+        if let refusal {
+            for index in frames.indices { replies.fill(index, with: .failure(refusal)) }
             return
         }
-        let deadline = NIODeadline.now() + requestTimeout
         for (index, frame) in frames.enumerated() {
             let sink = ZCachedReplySink.batch(replies, index: index)
-            pipeline.enqueue(.init(id: firstID + UInt64(index), frame: frame, deadline: deadline, continuation: sink))
+            pipeline.enqueue(.init(id: firstID + UInt64(index), frame: frame, continuation: sink))
         }
         write(flushingNow: flushingNow)
     }
@@ -98,7 +104,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// Withdraws cancelled requests.
     func cancel(ids: ClosedRange<UInt64>) {
         let cancelled = ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")
-        for id in ids { pipeline.cancel(id: id)?.resume(returning: .failure(cancelled)) }
+        for sink in pipeline.cancel(ids: ids) { sink.resume(returning: .failure(cancelled)) }
     }
 
     /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.
@@ -220,7 +226,9 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private func writeFramesThatFit() {
         guard let context else { return }
         var groups: [[[UInt8]]] = []
-        while case let frames = pipeline.nextFramesToWrite(), !frames.isEmpty { groups.append(frames) }
+        // A request's time starts when it is written, not while it waits behind the window.
+        let deadline = NIODeadline.now() + requestTimeout
+        while case let frames = pipeline.nextFramesToWrite(deadline: deadline), !frames.isEmpty { groups.append(frames) }
         guard !groups.isEmpty else { return }
         let size = groups.reduce(0) { total, frames in frames.reduce(total) { $0 + $1.count } }
         var buffer = context.channel.allocator.buffer(capacity: size)

@@ -107,11 +107,14 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     ///
     /// Every command is encoded and validated before anything is written; one refused command
     /// refuses the whole batch. The requests then go out back to back inside the server-safe
-    /// window (a batch larger than the window goes out in several groups), each group verified by
-    /// its sentinel like concurrent callers' requests. This costs one task switch for the batch
-    /// instead of one per request, so it is the fastest way to issue many independent commands.
-    /// The commands are independent: each succeeds or fails on its own, and the server runs them
-    /// in order but not atomically.
+    /// window, a batch larger than the window in several groups, one round trip each; they are
+    /// matched to their replies like concurrent callers' requests, so a lost reply fails and
+    /// closes the connection rather than shift another command's reply. Each request's
+    /// ``ZCachedConnectionConfiguration/requestTimeout`` starts when it is written, so a large
+    /// batch does not time out while the server keeps answering. This costs one task switch for
+    /// the batch instead of one per request, so it is the fastest way to issue many independent
+    /// commands. The commands are independent: each succeeds or fails on its own, and the server
+    /// runs them in order but not atomically.
     ///
     /// ```swift
     /// let replies = try await connection.pipeline(keys.map { ZCachedKeyCommands.Get($0) })
@@ -122,11 +125,13 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// - Returns: Each command's response or error, in the order of `commands`: the server's
     ///   error, ``ZCachedError/Code/unexpectedReply``, or the transport errors
     ///   ``send(_:)`` lists (``ZCachedError/Code/timeout``, ``ZCachedError/Code/connectionClosed``,
-    ///   ``ZCachedError/Code/protocolViolation``, ``ZCachedError/Code/cancelled``).
-    /// - Throws: ``ZCachedError`` only when nothing was sent: ``ZCachedError/Code/invalidArgument``
-    ///   naming the refused command's argument, ``ZCachedError/Code/connectionClosed`` when the
-    ///   connection is not connected, ``ZCachedError/Code/cancelled`` when the task was already
-    ///   cancelled.
+    ///   ``ZCachedError/Code/connectionReestablished``, ``ZCachedError/Code/protocolViolation``,
+    ///   ``ZCachedError/Code/cancelled``). When the link breaks mid-batch, the commands not yet
+    ///   answered fail and the ones answered before keep their responses.
+    /// - Throws: ``ZCachedError`` only when nothing was sent, and never for an empty batch:
+    ///   ``ZCachedError/Code/invalidArgument`` naming the refused command's argument,
+    ///   ``ZCachedError/Code/connectionClosed`` when the connection is not connected,
+    ///   ``ZCachedError/Code/cancelled`` when the task was already cancelled.
     public func pipeline<Command: ZCachedCommand>(
         _ commands: [Command]
     ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
@@ -137,7 +142,6 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
             try encoder.encode(command)
             frames.append(encoder.bytes)
         }
-        guard !frames.isEmpty else { return [] }
         let replies = try await send(frames: frames)
         // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
         var outcomes: [Result<Command.Response, ZCachedError>] = []
@@ -173,18 +177,24 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         return try result.get()
     }
 
-    /// Sends encoded, validated frames as one batch and waits for every outcome.
+    /// Sends encoded, validated frames as one batch and waits for every outcome; no frames, no
+    /// outcomes.
     private func send(frames: [[UInt8]]) async throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] {
+        guard !frames.isEmpty else { return [] }
         let (eventLoop, handler) = try channelForSending()
         pending.add(frames.count, ordering: .relaxed)
         defer { pending.subtract(frames.count, ordering: .relaxed) }
         let lastID = nextRequestID.add(UInt64(frames.count), ordering: .relaxed).newValue
         let ids = (lastID - UInt64(frames.count) + 1)...lastID
+        let cancellation = ZCachedBatchCancellation()
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                handOff(BatchRequest(firstID: ids.lowerBound, frames: frames, continuation: continuation), to: handler, on: eventLoop)
+                let batch = BatchRequest(firstID: ids.lowerBound, frames: frames, continuation: continuation, cancellation: cancellation)
+                handOff(batch, to: handler, on: eventLoop)
             }
         } onCancel: {
+            // Flag first: a batch still on its way to the loop then sees it and is not sent.
+            cancellation.cancel()
             eventLoop.execute { handler.value.cancel(ids: ids) }
         }
     }
@@ -376,8 +386,9 @@ private struct BatchRequest: HandlerRequest {
     var firstID: UInt64
     var frames: [[UInt8]]
     var continuation: UnsafeContinuation<[Result<ZCachedValue, ZCachedError>], Never>
+    var cancellation: ZCachedBatchCancellation
 
     func enqueue(on handler: ZCachedChannelHandler, flushingNow: Bool) {
-        handler.enqueue(batch: frames, firstID: firstID, continuation: continuation, flushingNow: flushingNow)
+        handler.enqueue(batch: frames, firstID: firstID, continuation: continuation, cancellation: cancellation, flushingNow: flushingNow)
     }
 }

@@ -25,7 +25,6 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     struct Request {
         var id: UInt64
         var frame: [UInt8]
-        var deadline: Instant
         var continuation: Continuation
     }
 
@@ -94,8 +93,10 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// Requests waiting, written and unanswered, or answered and held.
     var count: Int { waiting.count + held.count + written.count(where: { !$0.isSentinel }) }
 
-    /// The deadline of the oldest request, which always expires first.
-    var earliestDeadline: Instant? { held.first?.deadline ?? written.first?.deadline ?? waiting.first?.deadline }
+    /// The deadline of the oldest written request, which always expires first. Waiting requests
+    /// have none: their time starts when they are written, so a long queue behind the window
+    /// does not time out while the server keeps answering.
+    var earliestDeadline: Instant? { held.first?.deadline ?? written.first?.deadline }
 
     mutating func enqueue(_ request: Request) {
         waiting.append(request)
@@ -103,29 +104,28 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
 
     /// The frames to write now, in order: one bare request, or a group and its sentinel that
     /// fit in the window. Empty when nothing may be written yet.
-    mutating func nextFramesToWrite() -> [[UInt8]] {
+    /// - Parameter deadline: When the replies of the frames written now are due.
+    mutating func nextFramesToWrite(deadline: Instant) -> [[UInt8]] {
         guard let first = waiting.first else { return [] }
         if written.isEmpty, waiting.count == 1 || first.frame.count + sentinels.frameSize > window {
             let request = waiting.removeFirst()
-            record(Written(id: request.id, kind: .bare, size: request.frame.count, deadline: request.deadline, continuation: request.continuation))
+            record(Written(id: request.id, kind: .bare, size: request.frame.count, deadline: deadline, continuation: request.continuation))
             return [request.frame]
         }
         guard bytesInFlight + sentinels.frameSize + first.frame.count <= window else { return [] }
         // A bare request can only be the one frame in flight; the group written now verifies it.
         if let bare = written.firstIndex(where: \.isBare) { written[bare].kind = .held }
         var frames: [[UInt8]] = []
-        var lastDeadline = first.deadline
         // `record` counts each request of the group in `bytesInFlight` as it is taken; the
         // group's sentinel must still fit behind the last one.
         while let next = waiting.first, bytesInFlight + next.frame.count + sentinels.frameSize <= window {
             let request = waiting.removeFirst()
-            lastDeadline = request.deadline
-            record(Written(id: request.id, kind: .held, size: request.frame.count, deadline: request.deadline, continuation: request.continuation))
+            record(Written(id: request.id, kind: .held, size: request.frame.count, deadline: deadline, continuation: request.continuation))
             frames.append(request.frame)
         }
         guard !frames.isEmpty else { return [] }
         let (token, frame) = sentinels.next()
-        record(Written(id: 0, kind: .sentinel(token: token), size: frame.count, deadline: lastDeadline, continuation: nil))
+        record(Written(id: 0, kind: .sentinel(token: token), size: frame.count, deadline: deadline, continuation: nil))
         frames.append(frame)
         return frames
     }
@@ -162,23 +162,29 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         bytesInFlight -= written.removeFirst().size
     }
 
-    /// Withdraws a caller. A waiting request is removed; a written or held one stays so its
-    /// reply is still consumed, but nobody receives it.
-    /// - Returns: The continuation to fail with a cancellation, or `nil` when the request is
-    ///   already answered.
-    mutating func cancel(id: UInt64) -> Continuation? {
-        if let index = waiting.firstIndex(where: { $0.id == id }) {
-            return waiting.remove(at: index).continuation
-        }
-        if let index = held.firstIndex(where: { $0.id == id }), let continuation = held[index].continuation {
+    /// Withdraws the callers of the requests numbered `ids`. Waiting requests are removed;
+    /// written or held ones stay so their replies are still consumed, but nobody receives them.
+    /// One pass over each queue, however many requests `ids` covers.
+    /// - Returns: The continuations to fail with a cancellation, in request order; none for a
+    ///   request already answered.
+    mutating func cancel(ids: ClosedRange<UInt64>) -> [Continuation] {
+        var withdrawn: [Continuation] = []
+        for index in held.indices where ids.contains(held[index].id) {
+            if let continuation = held[index].continuation { withdrawn.append(continuation) }
             held[index].continuation = nil
-            return continuation
         }
-        if let index = written.firstIndex(where: { $0.id == id && !$0.isSentinel }), let continuation = written[index].continuation {
+        for index in written.indices where ids.contains(written[index].id) && !written[index].isSentinel {
+            if let continuation = written[index].continuation { withdrawn.append(continuation) }
             written[index].continuation = nil
-            return continuation
         }
-        return nil
+        if waiting.contains(where: { ids.contains($0.id) }) {
+            var kept = CircularBuffer<Request>(initialCapacity: waiting.count)
+            for request in waiting {
+                if ids.contains(request.id) { withdrawn.append(request.continuation) } else { kept.append(request) }
+            }
+            waiting = kept
+        }
+        return withdrawn
     }
 
     /// When the oldest request's deadline has passed, empties the pipeline.

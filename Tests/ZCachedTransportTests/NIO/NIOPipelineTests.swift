@@ -69,6 +69,40 @@ import ZCachedTransport
         }
     }
 
+    /// 1000-byte keys: three GET frames and a sentinel fill the 4096-byte window, so a batch of
+    /// twelve goes out in four groups, one round trip each.
+    static func longKeys(_ prefix: String, count: Int) -> [String] {
+        (0..<count).map { index in "\(prefix)-\(index)-" + String(repeating: "k", count: 1000) }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aLinkThatBreaksAfterTheFirstGroupKeepsTheAnswersAlreadyIn() async throws {
+        try await NIOConnectionTests.withConnection(reconnect: false) { connection, endpoint in
+            let server = try #require(endpoint.server)
+            let keys = Self.longKeys("pipeline-partial", count: 12)
+            // Requests 1–4 on the server are the first group: three GETs and their sentinel.
+            server.faults.inject(.closeConnection, on: .requestNumber(server.statistics.requestsReceived + 5))
+            let outcomes = try await connection.pipeline(keys.map { K.Get($0) })
+            #expect(outcomes.count == 12)
+            for outcome in outcomes.prefix(3) { #expect(try outcome.get() == nil, "answered before the break") }
+            for outcome in outcomes.dropFirst(3) { #expect(throws: ZCachedError.self) { try outcome.get() } }
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aBatchThatTakesLongerThanTheTimeoutSucceedsWhileTheServerAnswers() async throws {
+        try await NIOConnectionTests.withConnection(requestTimeout: .milliseconds(300)) { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.delayReply(.milliseconds(40)), on: .command("GET"))
+            let keys = Self.longKeys("pipeline-slow", count: 12)
+            let start = ContinuousClock.now
+            let outcomes = try await connection.pipeline(keys.map { K.Get($0) })
+            #expect(ContinuousClock.now - start > .milliseconds(300), "the batch as a whole outlasted the timeout")
+            for outcome in outcomes { #expect(try outcome.get() == nil) }
+            #expect(connection.state == .connected)
+        }
+    }
+
     @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
     func aLostReplyInABatchIsCaughtAndNoOtherReplyShifts() async throws {
         try await NIOConnectionTests.withConnection { connection, endpoint in

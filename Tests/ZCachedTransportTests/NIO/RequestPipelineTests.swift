@@ -6,8 +6,8 @@ import ZCachedCore
 @Suite struct RequestPipelineTests {
     typealias Pipeline = ZCachedRequestPipeline<String, Int>
 
-    static func request(_ id: UInt64, size: Int = 20, deadline: Int = 100) -> Pipeline.Request {
-        .init(id: id, frame: [UInt8](repeating: 0x61, count: size), deadline: deadline, continuation: "caller \(id)")
+    static func request(_ id: UInt64, size: Int = 20) -> Pipeline.Request {
+        .init(id: id, frame: [UInt8](repeating: 0x61, count: size), continuation: "caller \(id)")
     }
 
     /// The callers a reply outcome delivers to, with the replies they get.
@@ -32,19 +32,19 @@ import ZCachedCore
     @Test func aRequestAloneIsWrittenBareAndAnsweredAtOnce() {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))
-        #expect(pipeline.nextFramesToWrite().count == 1)
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1)
         #expect(Self.delivered(pipeline.replyReceived("one")) == ["caller 1=one"])
         pipeline.enqueue(Self.request(2))
-        #expect(pipeline.nextFramesToWrite().count == 1)
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1)
         #expect(Self.delivered(pipeline.replyReceived("two")) == ["caller 2=two"])
     }
 
     @Test func aBareRequestInFlightJoinsTheNextGroupInsteadOfDelayingIt() throws {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))
-        #expect(pipeline.nextFramesToWrite().count == 1)
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1)
         pipeline.enqueue(Self.request(2))
-        let group = pipeline.nextFramesToWrite()
+        let group = pipeline.nextFramesToWrite(deadline: 100)
         #expect(group.count == 2, "request 2 and a sentinel, without waiting for reply 1")
         let token = try Self.token(of: group[1])
         #expect(Self.delivered(pipeline.replyReceived("one")).isEmpty, "reply 1 is now held")
@@ -55,9 +55,9 @@ import ZCachedCore
     @Test func aReplyLostByTheJoinedBareRequestIsDetected() throws {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))
-        _ = pipeline.nextFramesToWrite()
+        _ = pipeline.nextFramesToWrite(deadline: 100)
         pipeline.enqueue(Self.request(2))
-        let token = try Self.token(of: pipeline.nextFramesToWrite()[1])
+        let token = try Self.token(of: pipeline.nextFramesToWrite(deadline: 100)[1])
         // The server lost reply 1: reply 2 lands in request 1's place, then the token in 2's.
         #expect(Self.delivered(pipeline.replyReceived("two")).isEmpty)
         #expect(Self.isOutOfOrder(pipeline.replyReceived(token)))
@@ -67,7 +67,7 @@ import ZCachedCore
     @Test func requestsWrittenTogetherAreHeldUntilTheirSentinelReturns() throws {
         var pipeline = Pipeline(window: 4096)
         for id: UInt64 in 1...3 { pipeline.enqueue(Self.request(id)) }
-        let frames = pipeline.nextFramesToWrite()
+        let frames = pipeline.nextFramesToWrite(deadline: 100)
         #expect(frames.count == 4)
         let token = try Self.token(of: frames[3])
         #expect(Self.delivered(pipeline.replyReceived("a")).isEmpty)
@@ -80,7 +80,7 @@ import ZCachedCore
     @Test func aLostReplyIsDetectedAndNothingIsDelivered() throws {
         var pipeline = Pipeline(window: 4096)
         for id: UInt64 in 1...3 { pipeline.enqueue(Self.request(id)) }
-        let token = try Self.token(of: pipeline.nextFramesToWrite()[3])
+        let token = try Self.token(of: pipeline.nextFramesToWrite(deadline: 100)[3])
         // The server lost the reply to request 2: the replies of 1 and 3, then the token.
         #expect(Self.delivered(pipeline.replyReceived("a")).isEmpty)
         #expect(Self.delivered(pipeline.replyReceived("c")).isEmpty)
@@ -91,9 +91,9 @@ import ZCachedCore
     @Test func aLostSentinelIsDetectedByTheNextGroupsFirstReply() {
         var pipeline = Pipeline(window: 4096)
         for id: UInt64 in 1...2 { pipeline.enqueue(Self.request(id)) }
-        _ = pipeline.nextFramesToWrite()
+        _ = pipeline.nextFramesToWrite(deadline: 100)
         for id: UInt64 in 3...4 { pipeline.enqueue(Self.request(id)) }
-        #expect(pipeline.nextFramesToWrite().count == 3)
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 3)
         _ = pipeline.replyReceived("a")
         _ = pipeline.replyReceived("b")
         #expect(Self.isOutOfOrder(pipeline.replyReceived("c")), "a request's reply where the token belongs")
@@ -102,7 +102,7 @@ import ZCachedCore
     @Test func anExtraReplyIsDetected() throws {
         var pipeline = Pipeline(window: 4096)
         for id: UInt64 in 1...2 { pipeline.enqueue(Self.request(id)) }
-        _ = pipeline.nextFramesToWrite()
+        _ = pipeline.nextFramesToWrite(deadline: 100)
         _ = pipeline.replyReceived("a")
         _ = pipeline.replyReceived("b")
         #expect(Self.isOutOfOrder(pipeline.replyReceived("extra")))
@@ -111,18 +111,18 @@ import ZCachedCore
     @Test func groupsAndTheirSentinelsStayInsideTheWindow() {
         var pipeline = Pipeline(window: 300)
         for id: UInt64 in 1...20 { pipeline.enqueue(Self.request(id, size: 40)) }
-        var frames = pipeline.nextFramesToWrite()
+        var frames = pipeline.nextFramesToWrite(deadline: 100)
         #expect(frames.count > 2)
         let sentinelSize = ZCachedSentinelTokens().frameSize
         #expect(pipeline.bytesInFlight > 300 - 40 - sentinelSize, "the group fills the window")
         #expect(pipeline.bytesInFlight <= 300)
-        #expect(pipeline.nextFramesToWrite().isEmpty)
+        #expect(pipeline.nextFramesToWrite(deadline: 100).isEmpty)
         var rounds = 0
         while pipeline.count > 0, rounds < 20 {
             rounds += 1
             for frame in frames.dropLast() { _ = pipeline.replyReceived(.bulkString(Array(frame.prefix(1)))) }
             if let last = frames.last, let token = try? Self.token(of: last) { _ = pipeline.replyReceived(token) }
-            frames = pipeline.nextFramesToWrite()
+            frames = pipeline.nextFramesToWrite(deadline: 100)
             #expect(pipeline.bytesInFlight <= 300)
         }
         #expect(pipeline.count == 0, "every request was written and answered")
@@ -133,20 +133,20 @@ import ZCachedCore
         var pipeline = Pipeline(window: 200)
         pipeline.enqueue(Self.request(1, size: 10))
         pipeline.enqueue(Self.request(2, size: 500))
-        let group = pipeline.nextFramesToWrite()
+        let group = pipeline.nextFramesToWrite(deadline: 100)
         #expect(group.count == 2, "the small request and its sentinel; the large one does not fit")
         _ = pipeline.replyReceived("a")
-        #expect(pipeline.nextFramesToWrite().isEmpty)
+        #expect(pipeline.nextFramesToWrite(deadline: 100).isEmpty)
         _ = pipeline.replyReceived(try Self.token(of: group[1]))
-        #expect(pipeline.nextFramesToWrite().map(\.count) == [500], "then alone, bare")
+        #expect(pipeline.nextFramesToWrite(deadline: 100).map(\.count) == [500], "then alone, bare")
     }
 
     @Test func cancellingAWrittenRequestStillConsumesItsReply() {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))
-        _ = pipeline.nextFramesToWrite()
-        #expect(pipeline.cancel(id: 1) == "caller 1")
-        #expect(pipeline.cancel(id: 1) == nil)
+        _ = pipeline.nextFramesToWrite(deadline: 100)
+        #expect(pipeline.cancel(ids: 1...1) == ["caller 1"])
+        #expect(pipeline.cancel(ids: 1...1).isEmpty)
         #expect(Self.delivered(pipeline.replyReceived("late")).isEmpty)
         #expect(pipeline.count == 0)
     }
@@ -154,18 +154,45 @@ import ZCachedCore
     @Test func cancellingAWaitingRequestRemovesIt() {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))
-        _ = pipeline.nextFramesToWrite()
+        _ = pipeline.nextFramesToWrite(deadline: 100)
         pipeline.enqueue(Self.request(2))
-        #expect(pipeline.cancel(id: 2) == "caller 2")
+        #expect(pipeline.cancel(ids: 2...2) == ["caller 2"])
         _ = pipeline.replyReceived("a")
-        #expect(pipeline.nextFramesToWrite().isEmpty)
+        #expect(pipeline.nextFramesToWrite(deadline: 100).isEmpty)
+    }
+
+    @Test func aRequestWaitingBehindTheWindowGetsItsDeadlineWhenWritten() throws {
+        var pipeline = Pipeline(window: 100)
+        pipeline.enqueue(Self.request(1, size: 60))
+        pipeline.enqueue(Self.request(2, size: 60))
+        #expect(pipeline.nextFramesToWrite(deadline: 5).count == 1, "only one fits with a sentinel")
+        #expect(pipeline.nextFramesToWrite(deadline: 5).isEmpty)
+        _ = pipeline.replyReceived("first")
+        #expect(pipeline.nextFramesToWrite(deadline: 50).count == 1)
+        #expect(pipeline.earliestDeadline == 50)
+        #expect(pipeline.removeAllIfExpired(now: 10) == nil, "request 2 waited past 5, but its time started when it was written")
+    }
+
+    @Test func cancellingARangeWithdrawsWaitingWrittenAndHeldRequestsInOnePass() throws {
+        var pipeline = Pipeline(window: 4096)
+        for id: UInt64 in 1...5 { pipeline.enqueue(Self.request(id)) }
+        let group = pipeline.nextFramesToWrite(deadline: 100)
+        #expect(group.count == 6, "five requests and a sentinel")
+        _ = pipeline.replyReceived("one")
+        for id in 6...8 { pipeline.enqueue(Self.request(UInt64(id))) }
+        #expect(pipeline.cancel(ids: 1...7) == ["caller 1", "caller 2", "caller 3", "caller 4", "caller 5", "caller 6", "caller 7"])
+        #expect(pipeline.cancel(ids: 1...7).isEmpty)
+        for reply in ["two", "three", "four", "five"] { #expect(Self.delivered(pipeline.replyReceived(.bulkString(Array(reply.utf8)))).isEmpty) }
+        #expect(Self.delivered(pipeline.replyReceived(try Self.token(of: group[5]))).isEmpty, "nobody is left to receive them")
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1, "request 8 alone, bare")
     }
 
     @Test func anExpiredRequestEmptiesThePipelineAndTheTimeoutGoesToTheUnansweredRequest() throws {
         var pipeline = Pipeline(window: 4096)
-        pipeline.enqueue(Self.request(1, deadline: 5))
-        pipeline.enqueue(Self.request(2, deadline: 9))
-        _ = pipeline.nextFramesToWrite()
+        pipeline.enqueue(Self.request(1))
+        pipeline.enqueue(Self.request(2))
+        #expect(pipeline.earliestDeadline == nil, "waiting requests have no deadline yet")
+        _ = pipeline.nextFramesToWrite(deadline: 5)
         _ = pipeline.replyReceived("held")
         #expect(pipeline.earliestDeadline == 5)
         #expect(pipeline.removeAllIfExpired(now: 4) == nil)
