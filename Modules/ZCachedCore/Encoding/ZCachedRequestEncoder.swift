@@ -72,8 +72,7 @@ public struct ZCachedRequestEncoder: Sendable {
     ///     the key is refused.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when the key is empty or has a forbidden byte.
     public mutating func writeKey(_ key: String, argument: @autoclosure () -> String = "key") throws(ZCachedError) {
-        try ZCachedValidation.checkString(key, argument: argument())
-        ZCachedWireWriter.writeBulkString(key.utf8, into: &bytes)
+        try writeCheckedString(key, argument: argument, isKey: true)
     }
 
     /// Writes a text argument (an ECHO message, an option) as a bulk string.
@@ -82,8 +81,20 @@ public struct ZCachedRequestEncoder: Sendable {
     ///   - argument: The argument's name for errors.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when the text is empty or has a forbidden byte.
     public mutating func writeText(_ text: String, argument: @autoclosure () -> String) throws(ZCachedError) {
-        try ZCachedValidation.checkString(text, argument: argument(), isKey: false)
-        ZCachedWireWriter.writeBulkString(text.utf8, into: &bytes)
+        try writeCheckedString(text, argument: argument, isKey: false)
+    }
+
+    /// Checks `string` and writes it as a bulk string, both from its contiguous UTF-8 bytes
+    /// (the generic `String.UTF8View` paths cost more than the check itself). Writes nothing
+    /// when it is refused.
+    private mutating func writeCheckedString(_ string: String, argument: () -> String, isKey: Bool) throws(ZCachedError) {
+        var string = string
+        let problem: String? = string.withUTF8 { utf8 in
+            if let problem = ZCachedValidation.problem(inString: utf8) { return problem }
+            ZCachedWireWriter.writeBulkString(utf8, into: &bytes)
+            return nil
+        }
+        if let problem { throw ZCachedValidation.refusal(of: string, problem, argument: argument(), isKey: isKey) }
     }
 
     /// Writes a value in its own type's encoding, as SET and MSET send values.

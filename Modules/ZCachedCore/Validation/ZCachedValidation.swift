@@ -34,9 +34,19 @@ public enum ZCachedValidation {
     @inlinable
     public static func checkString(_ string: String, argument: @autoclosure () -> String, isKey: Bool = true) throws(ZCachedError) {
         if let problem = problem(inString: string.utf8) {
-            let argument = argument()
-            throw ZCachedError(code: .invalidArgument, message: "\(argument) \(problem)", argument: argument, key: isKey ? string : nil)
+            throw refusal(of: string, problem, argument: argument(), isKey: isKey)
         }
+    }
+
+    /// The error that refuses `string`.
+    /// - Parameters:
+    ///   - string: The refused text.
+    ///   - problem: What ``problem(inString:)`` found.
+    ///   - argument: The argument's name, such as `key`.
+    ///   - isKey: Whether `string` is a key, so the error carries it in ``ZCachedError/key``.
+    @usableFromInline
+    package static func refusal(of string: String, _ problem: String, argument: String, isKey: Bool) -> ZCachedError {
+        ZCachedError(code: .invalidArgument, message: "\(argument) \(problem)", argument: argument, key: isKey ? string : nil)
     }
 
     /// Checks that a value can be stored and read back unchanged.
