@@ -75,23 +75,16 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     /// Queues a batch of requests, numbered from `firstID` on, whose caller resumes once with
     /// every outcome.
-    /// - Parameters:
-    ///   - cancellation: Whether the caller was cancelled before the batch got here; then
-    ///     nothing is sent.
-    ///   - flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
+    /// - Parameter flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
     func enqueue(
         batch frames: [[UInt8]],
         firstID: UInt64,
         continuation: UnsafeContinuation<[Result<ZCachedValue, ZCachedError>], Never>,
-        cancellation: ZCachedBatchCancellation,
         flushingNow: Bool
     ) {
         let replies = ZCachedBatchReplies(count: frames.count, continuation: continuation)
-        let refusal =
-            closeError
-            ?? (cancellation.isCancelled ? ZCachedError(code: .cancelled, message: "the task was cancelled before the batch was sent") : nil)
-        if let refusal {
-            for index in frames.indices { replies.fill(index, with: .failure(refusal)) }
+        if let closeError {
+            for index in frames.indices { replies.fill(index, with: .failure(closeError)) }
             return
         }
         for (index, frame) in frames.enumerated() {

@@ -47,6 +47,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     private let nextRequestID = Atomic<UInt64>(0)
     /// Requests handed to the event loop that it has not enqueued yet.
     private let requestsOnTheirWay = Atomic<Int>(0)
+    /// Callers cancelled while their request may not have reached the loop yet.
+    private let earlyCancellations = ZCachedEarlyCancellations()
     private let reconnectTask = ZCachedLock<Task<Void, Never>?>(nil)
     /// Links in a row that closed before delivering any reply.
     private let failedLinksInARow = ZCachedLock(0)
@@ -172,8 +174,9 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 handOff(SingleRequest(id: id, frame: frame, continuation: continuation), to: handler, on: eventLoop)
             }
         } onCancel: {
-            eventLoop.execute { handler.value.cancel(ids: id...id) }
+            cancel(id...id, on: handler, eventLoop)
         }
+        if Task.isCancelled { earlyCancellations.forget(id) }
         return try result.get()
     }
 
@@ -186,17 +189,23 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         defer { pending.subtract(frames.count, ordering: .relaxed) }
         let lastID = nextRequestID.add(UInt64(frames.count), ordering: .relaxed).newValue
         let ids = (lastID - UInt64(frames.count) + 1)...lastID
-        let cancellation = ZCachedBatchCancellation()
-        return await withTaskCancellationHandler {
+        let outcomes = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                let batch = BatchRequest(firstID: ids.lowerBound, frames: frames, continuation: continuation, cancellation: cancellation)
-                handOff(batch, to: handler, on: eventLoop)
+                handOff(BatchRequest(firstID: ids.lowerBound, frames: frames, continuation: continuation), to: handler, on: eventLoop)
             }
         } onCancel: {
-            // Flag first: a batch still on its way to the loop then sees it and is not sent.
-            cancellation.cancel()
-            eventLoop.execute { handler.value.cancel(ids: ids) }
+            cancel(ids, on: handler, eventLoop)
         }
+        if Task.isCancelled { earlyCancellations.forget(ids.lowerBound) }
+        return outcomes
+    }
+
+    /// Withdraws the requests `ids` of a cancelled caller, and makes sure they are not sent if
+    /// they have not reached the loop yet (see ``ZCachedEarlyCancellations``). The caller calls
+    /// `earlyCancellations.forget(ids.lowerBound)` once its cancellation handler is gone.
+    private func cancel(_ ids: ClosedRange<UInt64>, on handler: NIOLoopBound<ZCachedChannelHandler>, _ eventLoop: any EventLoop) {
+        earlyCancellations.record(ids.lowerBound)
+        eventLoop.execute { handler.value.cancel(ids: ids) }
     }
 
     /// The active channel's loop and handler, unless the task is cancelled or the link is down.
@@ -220,13 +229,23 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         on eventLoop: any EventLoop
     ) {
         if eventLoop.inEventLoop {
-            request.enqueue(on: handler.value, flushingNow: false)
+            enqueue(request, on: handler.value, flushingNow: false)
         } else {
             requestsOnTheirWay.add(1, ordering: .relaxed)
             eventLoop.execute {
                 let isLastOfBurst = self.requestsOnTheirWay.subtract(1, ordering: .relaxed).newValue == 0
-                request.enqueue(on: handler.value, flushingNow: isLastOfBurst)
+                self.enqueue(request, on: handler.value, flushingNow: isLastOfBurst)
             }
+        }
+    }
+
+    /// Queues `request` on the handler, unless its caller was cancelled before it got here.
+    @inline(__always)
+    private func enqueue<Request: HandlerRequest>(_ request: Request, on handler: ZCachedChannelHandler, flushingNow: Bool) {
+        if earlyCancellations.contains(request.firstID) {
+            request.fail(with: ZCachedError(code: .cancelled, message: "the task was cancelled before the request was sent"))
+        } else {
+            request.enqueue(on: handler, flushingNow: flushingNow)
         }
     }
 
@@ -366,8 +385,12 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
 
 /// Something a caller hands to the channel handler on its event loop.
 private protocol HandlerRequest: Sendable {
+    /// The number of its (first) request.
+    var firstID: UInt64 { get }
     /// Queues the request on `handler`; `flushingNow` writes it at once.
     func enqueue(on handler: ZCachedChannelHandler, flushingNow: Bool)
+    /// Resumes the caller with `error` without sending anything.
+    func fail(with error: ZCachedError)
 }
 
 /// One request whose caller waits for its reply alone.
@@ -376,8 +399,14 @@ private struct SingleRequest: HandlerRequest {
     var frame: [UInt8]
     var continuation: UnsafeContinuation<Result<ZCachedValue, ZCachedError>, Never>
 
+    var firstID: UInt64 { id }
+
     func enqueue(on handler: ZCachedChannelHandler, flushingNow: Bool) {
         handler.enqueue(id: id, frame: frame, sink: .caller(continuation), flushingNow: flushingNow)
+    }
+
+    func fail(with error: ZCachedError) {
+        continuation.resume(returning: .failure(error))
     }
 }
 
@@ -386,9 +415,12 @@ private struct BatchRequest: HandlerRequest {
     var firstID: UInt64
     var frames: [[UInt8]]
     var continuation: UnsafeContinuation<[Result<ZCachedValue, ZCachedError>], Never>
-    var cancellation: ZCachedBatchCancellation
 
     func enqueue(on handler: ZCachedChannelHandler, flushingNow: Bool) {
-        handler.enqueue(batch: frames, firstID: firstID, continuation: continuation, cancellation: cancellation, flushingNow: flushingNow)
+        handler.enqueue(batch: frames, firstID: firstID, continuation: continuation, flushingNow: flushingNow)
+    }
+
+    func fail(with error: ZCachedError) {
+        continuation.resume(returning: Array(repeating: .failure(error), count: frames.count))
     }
 }

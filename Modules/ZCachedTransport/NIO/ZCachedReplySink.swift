@@ -1,4 +1,3 @@
-import Synchronization
 import ZCachedCore
 
 /// Where the channel handler delivers one request's reply: to a caller waiting for that reply
@@ -44,21 +43,4 @@ final class ZCachedBatchReplies {
         missing -= 1
         if missing == 0 { continuation.resume(returning: outcomes.compactMap { $0 }) }
     }
-}
-
-/// Whether a batch's caller was cancelled, shared by the caller's cancellation handler and the
-/// hand-off to the event loop.
-///
-/// Cancellation and hand-off both reach the loop as loop tasks, in either order. The handler sets
-/// this before queuing its cancellation, and the hand-off reads it on the loop: a batch that
-/// arrives after its cancellation is failed at once instead of sent, and one that arrived before
-/// is found and withdrawn by the queued cancellation.
-final class ZCachedBatchCancellation: Sendable {
-    private let cancelled = Atomic<Bool>(false)
-
-    /// Marks the batch cancelled.
-    func cancel() { cancelled.store(true, ordering: .releasing) }
-
-    /// Whether ``cancel()`` was called.
-    var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 }

@@ -163,8 +163,8 @@ import ZCachedTransport
             server.faults.inject(.delayReply(.milliseconds(300)), on: .command("ECHO"))
             let before = server.statistics.requestsReceived
             let task = Task { try await connection.send(S.Echo("cancel me")) }
-            // Wait until the server has the request: a task cancelled before its request reaches
-            // the event loop may still send it and get its reply, which is not what this tests.
+            // Wait until the server has the request: this tests withdrawing a request already
+            // sent (one cancelled earlier is never sent, see EarlyCancellationsTests).
             try await Self.eventually {
                 if server.statistics.requestsReceived == before { throw ZCachedError(code: .timeout, message: "not received yet") }
             }
