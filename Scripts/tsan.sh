@@ -7,5 +7,5 @@
 # of swift-nio takes long on small machines; run it alone, not next to other builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-filter='ZCachedReliabilityTests|AsyncClientTests|BlockingClientTests|NIOConnectionTests|POSIXConnectionTests|ZCachedFaultInjectorTests|ZCachedTestServerTests'
+filter='ZCachedReliabilityTests|AsyncClientTests|BlockingClientTests|NIOConnectionTests|NIOPipelineTests|EarlyCancellationsTests|POSIXConnectionTests|ZCachedFaultInjectorTests|ZCachedTestServerTests'
 exec swift test --sanitize=thread --scratch-path .build-tsan --filter "$filter" "$@"
