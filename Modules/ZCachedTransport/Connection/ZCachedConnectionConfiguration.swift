@@ -33,10 +33,14 @@ public struct ZCachedConnectionConfiguration: Sendable {
     public var tls: TLS?
     /// The longest a connect (TCP and TLS handshake) may take.
     public var connectTimeout: Duration
-    /// The longest a request may wait for its reply (the seed's `timeout_limit`), counted from
-    /// when it is written: requests queued behind the server-safe window start their clock when
-    /// they go out, so a long queue does not time out while the server keeps answering. When it
-    /// passes the connection is closed, because its reply stream can no longer be trusted.
+    /// The longest a request may wait for its reply (the seed's `timeout_limit`). When it passes
+    /// the connection is closed, because its reply stream can no longer be trusted.
+    ///
+    /// ``ZCachedNIOConnection`` counts from when a request is written: requests queued behind
+    /// the server-safe window start their clock when they go out, so a long queue does not time
+    /// out while the server keeps answering. ``ZCachedPOSIXConnection`` counts from the call,
+    /// including the wait for the connection's lock; a request that used up its time waiting is
+    /// not sent and leaves the connection open.
     ///
     /// The blocking ``ZCachedPOSIXConnection`` bounds its reads with `SO_RCVTIMEO` and adjusts it
     /// only when it is off by more than 1/32 of this value, so one of its requests may fail up to
