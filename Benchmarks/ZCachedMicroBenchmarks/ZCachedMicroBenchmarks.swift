@@ -7,7 +7,7 @@ import ZCachedTransport
 /// Instruction and malloc counts of the SDK's hot paths, which stay stable on a noisy machine
 /// where timings do not. Run with:
 ///
-///     ZCACHED_PACKAGE_BENCHMARKS=1 swift package --scratch-path .build-micro benchmark
+///     ZCACHED_PACKAGE_BENCHMARKS=1 swift package --allow-writing-to-package-directory benchmark --target ZCachedMicroBenchmarks
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.instructions, .mallocCountTotal, .wallClock],
@@ -42,6 +42,15 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Encode MGET, 100 keys") { benchmark in
+        let command = ZCachedKeyCommands.MGet(keys)
+        for _ in benchmark.scaledIterations {
+            var encoder = ZCachedRequestEncoder()
+            try encoder.encode(command)
+            blackHole(encoder.bytes)
+        }
+    }
+
     let getReply = ZCachedWireWriter.encodedReply(value)
     Benchmark("Decode GET reply, 32 bytes") { benchmark in
         for _ in benchmark.scaledIterations {
@@ -57,6 +66,17 @@ let benchmarks: @Sendable () -> Void = {
             var decoder = ZCachedReplyDecoder()
             decoder.append(contentsOf: mgetReply)
             blackHole(try decoder.next())
+        }
+    }
+
+    // What an MGET caller gets: the reply decoded, then turned into the command's dictionary.
+    Benchmark("Decode MGET reply into its dictionary, 100 keys") { benchmark in
+        let command = ZCachedKeyCommands.MGet(keys)
+        for _ in benchmark.scaledIterations {
+            var decoder = ZCachedReplyDecoder()
+            decoder.append(contentsOf: mgetReply)
+            guard let reply = try decoder.next() else { preconditionFailure("the MGET reply is whole") }
+            blackHole(try command.response(from: reply))
         }
     }
 

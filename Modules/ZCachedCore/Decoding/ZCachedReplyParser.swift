@@ -76,13 +76,7 @@ struct ZCachedReplyParser {
     /// Reads a bulk string's header and content (after its `$`) and returns the content bytes,
     /// or `nil` when they have not all arrived.
     private mutating func parseBulkContent() throws(ZCachedError) -> UnsafeBufferPointer<UInt8>.SubSequence? {
-        guard let header = try readLine() else { return nil }
-        let length = try parseInteger(header, what: "bulk string length")
-        guard length >= 0 else { throw .protocolViolation("a bulk string has a negative length") }
-        guard length <= limits.maximumFrameSize else {
-            throw .protocolViolation("a bulk string of \(length) bytes exceeds the maximum frame size")
-        }
-        let count = Int(length)
+        guard let count = try readBulkLength() else { return nil }
         guard bytes.count - index >= count + 2 else { return nil }
         guard bytes[index + count] == 0x0D, bytes[index + count + 1] == 0x0A else {
             throw .protocolViolation("a bulk string is not followed by \\r\\n at its declared length")
@@ -90,6 +84,32 @@ struct ZCachedReplyParser {
         let content = bytes[index..<(index + count)]
         index += count + 2
         return content
+    }
+
+    /// Reads a bulk string's `<length>\r\n` header. The server's form, plain digits, is read in
+    /// one pass; anything else (a sign, a bare line feed, garbage, a header still arriving) goes
+    /// through `readLine()` and `parseInteger(_:what:)`, which wait for it or report it.
+    private mutating func readBulkLength() throws(ZCachedError) -> Int? {
+        var position = index
+        var length = 0
+        // 18 digits cannot overflow an Int; longer lengths take the general path.
+        let digitsEnd = min(bytes.count, index + 18)
+        while position < digitsEnd, case let digit = bytes[position] &- UInt8(ascii: "0"), digit < 10 {
+            length = length &* 10 &+ Int(digit)
+            position += 1
+        }
+        if position > index, position + 1 < bytes.count, bytes[position] == 0x0D, bytes[position + 1] == 0x0A {
+            index = position + 2
+        } else {
+            guard let header = try readLine() else { return nil }
+            let parsed = try parseInteger(header, what: "bulk string length")
+            guard parsed >= 0 else { throw .protocolViolation("a bulk string has a negative length") }
+            length = Int(clamping: parsed)
+        }
+        guard length <= limits.maximumFrameSize else {
+            throw .protocolViolation("a bulk string of \(length) bytes exceeds the maximum frame size")
+        }
+        return length
     }
 
     /// Reads a map key. Bulk-string keys, the server's only kind, become a `String` straight

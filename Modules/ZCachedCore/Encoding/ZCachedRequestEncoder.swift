@@ -61,9 +61,16 @@ public struct ZCachedRequestEncoder: Sendable {
     /// - Throws: ``ZCachedError/Code/invalidArgument`` when the name is empty or has a forbidden byte.
     public mutating func writeCommand(_ name: String, argumentCount: Int) throws(ZCachedError) {
         try ZCachedValidation.checkString(name, argument: "command name", isKey: false)
+        // Room for short arguments up front: a 100-key MGET would otherwise grow the buffer
+        // by doubling, three copies and allocations on the way.
+        bytes.reserveCapacity(bytes.count + Self.reservedBytesPerArgument * (argumentCount + 1))
         ZCachedWireWriter.writeHeader(UInt8(ascii: "*"), count: argumentCount + 1, into: &bytes)
         ZCachedWireWriter.writeBulkString(name.utf8, into: &bytes)
     }
+
+    /// The bytes ``writeCommand(_:argumentCount:)`` reserves per argument: a key of ~10 bytes
+    /// with its `$<length>\r\n` header and `\r\n`.
+    private static let reservedBytesPerArgument = 16
 
     /// Writes a key as a bulk string.
     /// - Parameters:

@@ -44,11 +44,45 @@ package enum ZCachedWireWriter {
         writeCRLF(into: &buffer)
     }
 
+    /// Appends a bulk string from contiguous bytes. A short one (a typical key) is composed on
+    /// the stack and appended in one go: each array append pays a capacity and uniqueness check,
+    /// and a key took six of them.
+    @inlinable
+    package static func writeBulkString(_ bytes: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
+        guard bytes.count <= shortBulkStringLimit, let source = bytes.baseAddress else {
+            writeBulkString(bytes[...], into: &buffer)
+            return
+        }
+        // `$`, two length digits, \r\n, the bytes and \r\n fit in 64 bytes.
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { frame in
+            var end = 0
+            func put(_ byte: UInt8) {
+                frame[end] = byte
+                end += 1
+            }
+            put(UInt8(ascii: "$"))
+            if bytes.count >= 10 { put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: bytes.count / 10)) }
+            put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: bytes.count % 10))
+            put(0x0D)
+            put(0x0A)
+            (frame.baseAddress! + end).copyMemory(from: source, byteCount: bytes.count)
+            end += bytes.count
+            put(0x0D)
+            put(0x0A)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[..<end]))
+        }
+    }
+
+    /// The longest bulk string that is composed on the stack before it is appended.
+    @usableFromInline
+    static var shortBulkStringLimit: Int { 57 }
+
     /// Appends `value` in its own type's encoding (PROTOCOL.md §2), map keys as bulk strings.
     package static func writeValue(_ value: ZCachedValue, into buffer: inout [UInt8]) {
         switch value {
         case .bulkString(let bytes):
-            writeBulkString(bytes, into: &buffer)
+            bytes.withUnsafeBufferPointer { writeBulkString($0, into: &buffer) }
         case .simpleString(let text):
             buffer.append(UInt8(ascii: "+"))
             buffer.append(contentsOf: text.utf8)

@@ -111,8 +111,9 @@ public enum ZCachedValidation {
     static func firstForbiddenByte<Bytes: Collection>(in bytes: Bytes) -> (Int, UInt8)? where Bytes.Element == UInt8 {
         var offset = 0
         for byte in bytes {
-            // 0x0A and 0x0D and 0x03 are the only bytes the server mangles.
-            if byte == 0x0A || byte == 0x0D || byte == 0x03 { return (offset, byte) }
+            // 0x0A and 0x0D and 0x03 are the only bytes the server mangles; one compare clears
+            // every other byte.
+            if byte <= 0x0D, byte == 0x0A || byte == 0x0D || byte == 0x03 { return (offset, byte) }
             offset += 1
         }
         return nil

@@ -36,6 +36,14 @@ import ZCachedCore
         #expect(try Self.decodeAll("$4\r\na\r\nb\r\n\u{03}") == [.bulkString(Array("a\r\nb".utf8))])
     }
 
+    /// Plain digits take a one-pass path; every other length form must still read as before.
+    @Test func bulkStringLengthsInEveryAcceptedForm() throws {
+        let replies = try Self.decodeAll(
+            "$0\r\n\r\n\u{03}$+1\r\na\r\n\u{03}$0000000000000000002\r\nbc\r\n\u{03}$012\r\n0123456789ab\r\n\u{03}"
+        )
+        #expect(replies == [.bulkString([]), "a", "bc", "0123456789ab"])
+    }
+
     @Test func integerExtremesAndLongDecimals() throws {
         let plain = "0." + String(repeating: "0", count: 323) + "5"
         let replies = try Self.decodeAll(":9223372036854775807\r\n\u{03}:-9223372036854775808\r\n\u{03},\(plain)\r\n\u{03},nan\r\n\u{03}")
@@ -91,6 +99,10 @@ import ZCachedCore
         ("#x\r\n\u{03}", "neither"),
         ("_x\r\n\u{03}", "null reply has content"),
         ("+OK\n\u{03}", "bare line feed"),
+        ("$5\nhello\r\n\u{03}", "bare line feed"),
+        ("$5 \r\nhello\r\n\u{03}", "not a decimal integer"),
+        ("$\r\n\u{03}", "not a 64-bit"),
+        ("$99999999999999999999\r\n\u{03}", "not a 64-bit"),
         ("*-1\r\n\u{03}", "negative count"),
         ("%1\r\n:1\r\n:2\r\n\u{03}", "map key"),
     ]

@@ -41,6 +41,16 @@ import ZCachedCore
         #expect(try Self.encoded(ZCachedKeyCommands.Get("żółć")) == "*2\r\n$3\r\nGET\r\n$8\r\nżółć\r\n\u{03}")
     }
 
+    /// Short bulk strings are composed on the stack, longer ones appended in parts: both forms,
+    /// and one- and two-digit lengths, must give the same bytes.
+    @Test(arguments: [1, 9, 10, 57, 58, 99, 100, 5000])
+    func bulkStringsOfEveryLengthEncodeExactly(length: Int) throws {
+        let text = String((0..<length).map { Character(UnicodeScalar(UInt8(ascii: "a") + UInt8($0 % 26))) })
+        let bulk = "$\(length)\r\n\(text)\r\n"
+        #expect(try Self.encoded(ZCachedKeyCommands.Get(text)) == "*2\r\n$3\r\nGET\r\n" + bulk + "\u{03}")
+        #expect(try Self.encoded(ZCachedKeyCommands.Set("k", .bulkString(text))) == "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n" + bulk + "\u{03}")
+    }
+
     @Test func integerExtremesEncodeExactly() throws {
         #expect(try Self.encoded(ZCachedKeyCommands.Set("k", .integer(.min))).contains(":-9223372036854775808\r\n"))
         #expect(try Self.encoded(ZCachedKeyCommands.Set("k", .integer(.max))).contains(":9223372036854775807\r\n"))
