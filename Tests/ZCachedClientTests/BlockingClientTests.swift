@@ -13,6 +13,23 @@ import ZCachedTesting
         )
     }
 
+    @Test func pipelineSendsABatchOnOneConnectionAndAnswersEachCommand() async throws {
+        try await Self.withClient { client, _ in
+            let p = ClientTestSupport.uniquePrefix("blocking-pipeline")
+            let keys = (0..<32).map { "\(p):\($0)" }
+            let stored = try client.pipeline(keys.map { ZCachedKeyCommands.Set($0, .bulkString($0)) })
+            #expect(stored.count == keys.count)
+            for outcome in stored { try outcome.get() }
+            let read = try client.pipeline(keys.map { ZCachedKeyCommands.Get($0) })
+            #expect(try read.map { try $0.get() } == keys.map { .bulkString($0) })
+            #expect(try client.pipeline([ZCachedKeyCommands.Get]()).isEmpty)
+            let refused = #expect(throws: ZCachedError.self) {
+                try client.pipeline([ZCachedKeyCommands.Get(""), ZCachedKeyCommands.Get("\(p):0")])
+            }
+            #expect(refused?.code == .invalidArgument)
+        }
+    }
+
     @Test func everyKeyCommandWorks() async throws {
         try await Self.withClient { client, _ in
             let p = ClientTestSupport.uniquePrefix("blocking-keys")

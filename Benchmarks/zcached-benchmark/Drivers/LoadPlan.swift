@@ -36,9 +36,12 @@ struct LoadPlan: Sendable {
     var rearmsQuickAck = true
     /// Where the async client's callers run.
     var callerExecutor = CallerExecutor.global
-    /// Whether the async client sends each connection's load from one caller as
-    /// `pipeline(_:)` batches of `rawDepth` requests, instead of from `pipeline` concurrent callers.
+    /// Whether the SDK clients send each connection's load from one caller as `pipeline(_:)`
+    /// batches of `rawDepth` requests, instead of from `pipeline` concurrent callers.
     var sendsBatches = false
+
+    /// How many callers (tasks or threads) an SDK client's load runs on.
+    var sdkCallerCount: Int { sendsBatches ? connections : connections * pipeline }
 
     /// The server corrupts replies past this many bytes in flight on one connection.
     static let serverSafeWindow = 4096

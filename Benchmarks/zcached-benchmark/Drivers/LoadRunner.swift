@@ -25,8 +25,10 @@ struct LoadRunner: Sendable {
             let sdk = try ZCachedBlockingClient(configuration: target.clientConfiguration(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck))
             defer { sdk.close() }
             (seconds, tallies) = try await timed(label, budget) {
-                try await onDedicatedThreads(plan.connections * plan.pipeline) { _ in
-                    Self.blockingWorker(sdk, plan: plan, budget: budget)
+                try await onDedicatedThreads(plan.sdkCallerCount) { _ in
+                    plan.sendsBatches
+                        ? Self.blockingBatchWorker(sdk, plan: plan, budget: budget)
+                        : Self.blockingWorker(sdk, plan: plan, budget: budget)
                 }
             }
         case .async:
@@ -35,7 +37,7 @@ struct LoadRunner: Sendable {
             (seconds, tallies) = try await timed(label, budget) {
                 let connections = sdk.pool.all
                 return await withTaskGroup(of: WorkerTally.self) { group in
-                    for worker in 0..<(plan.sendsBatches ? plan.connections : plan.connections * plan.pipeline) {
+                    for worker in 0..<plan.sdkCallerCount {
                         let executor: (any TaskExecutor)? =
                             switch plan.callerExecutor {
                             case .global: nil
@@ -71,9 +73,8 @@ struct LoadRunner: Sendable {
     /// What the progress line calls a run: the test, the client and how it sends.
     private static func label(_ client: ClientKind, _ plan: LoadPlan) -> String {
         var label = "\(plan.workload.shape.test.title) \(client.rawValue)"
-        guard client == .async else { return label }
-        if plan.sendsBatches { label += " in batches of \(plan.rawDepth)" }
-        if plan.callerExecutor == .loop { label += " on the loop" }
+        if plan.sendsBatches, client != .raw { label += " in batches of \(plan.rawDepth)" }
+        if plan.callerExecutor == .loop, client == .async { label += " on the loop" }
         return label
     }
 
@@ -145,13 +146,24 @@ struct LoadRunner: Sendable {
         var tally = WorkerTally()
         while let numbers = budget.claim(plan.rawDepth) {
             let started = monotonicNanoseconds()
+            let outcome: Result<[ZCachedError], ZCachedError>
             do {
-                let failures = try await plan.workload.performBatch(numbers, on: client)
-                tally.recordReplies(numbers.count - failures.count, after: monotonicNanoseconds() - started)
-                for failure in failures { tally.recordError(failure.code.description) }
+                outcome = .success(try await plan.workload.performBatch(numbers, on: client))
             } catch {
-                for _ in numbers { tally.recordError(error.code.description) }
+                outcome = .failure(error)
             }
+            tally.recordBatch(numbers.count, outcome, after: monotonicNanoseconds() - started)
+            budget.complete(numbers.count)
+        }
+        return tally
+    }
+
+    private static func blockingBatchWorker(_ client: ZCachedBlockingClient, plan: LoadPlan, budget: LoadBudget) -> WorkerTally {
+        var tally = WorkerTally()
+        while let numbers = budget.claim(plan.rawDepth) {
+            let started = monotonicNanoseconds()
+            let outcome = Result { () throws(ZCachedError) in try plan.workload.performBatch(numbers, on: client) }
+            tally.recordBatch(numbers.count, outcome, after: monotonicNanoseconds() - started)
             budget.complete(numbers.count)
         }
         return tally

@@ -1,4 +1,5 @@
 import Histogram
+import ZCachedClient
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +18,22 @@ struct WorkerTally: Sendable {
     mutating func recordReplies(_ count: Int, after nanoseconds: UInt64) {
         _ = latency.record(nanoseconds, count: UInt64(count))
         completed += count
+    }
+
+    /// Records a batch of `count` requests sent together: the replies, and the error of each
+    /// request that failed, or of every request when the batch could not be sent.
+    /// - Parameters:
+    ///   - count: How many requests the batch held.
+    ///   - outcome: The errors of the requests that failed, or the error that stopped the batch.
+    ///   - nanoseconds: How long the batch took.
+    mutating func recordBatch(_ count: Int, _ outcome: Result<[ZCachedError], ZCachedError>, after nanoseconds: UInt64) {
+        switch outcome {
+        case .success(let failures):
+            recordReplies(count - failures.count, after: nanoseconds)
+            for failure in failures { recordError(failure.code.description) }
+        case .failure(let error):
+            for _ in 0..<count { recordError(error.code.description) }
+        }
     }
 
     /// Records a failed request.

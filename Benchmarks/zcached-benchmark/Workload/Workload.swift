@@ -105,25 +105,32 @@ struct Workload: Sendable {
 
     /// Sends requests `numbers` as one ``ZCachedClient/pipeline(_:)`` batch through the async client.
     /// - Returns: The errors of the requests that failed, one per failure.
-    /// - Throws: `ZCachedError` when the batch was not sent at all;
-    ///   ``ZCachedError/Code/invalidArgument`` for the `codable` test, whose requests are not one
-    ///   command type.
+    /// - Throws: `ZCachedError` when the batch was not sent at all; see ``batch(_:)``.
     func performBatch(_ numbers: Range<Int>, on client: ZCachedClient) async throws(ZCachedError) -> [ZCachedError] {
-        typealias K = ZCachedKeyCommands
-        switch shape.test {
-        case .ping: return Self.failures(try await client.pipeline(numbers.map { _ in ZCachedServerCommands.Ping() }))
-        case .set: return Self.failures(try await client.pipeline(numbers.map { K.Set(keys[variant(of: $0)], value) }))
-        case .get: return Self.failures(try await client.pipeline(numbers.map { K.Get(keys[variant(of: $0)]) }))
-        case .mget: return Self.failures(try await client.pipeline(numbers.map { K.MGet(multiKeys[variant(of: $0)]) }))
-        case .mset: return Self.failures(try await client.pipeline(numbers.map { K.MSet(multiPairs[variant(of: $0)]) }))
-        case .codable:
-            throw ZCachedError(code: .invalidArgument, message: "the codable test mixes SET and GET, so it cannot run as batches", argument: "--batch")
-        }
+        try await batch(numbers).sendAsync(client)
     }
 
-    private static func failures<Response>(_ outcomes: [Result<Response, ZCachedError>]) -> [ZCachedError] {
-        outcomes.compactMap { outcome in
-            if case .failure(let error) = outcome { error } else { nil }
+    /// Sends requests `numbers` as one ``ZCachedBlockingClient/pipeline(_:)`` batch through the
+    /// blocking client.
+    /// - Returns: The errors of the requests that failed, one per failure.
+    /// - Throws: `ZCachedError` when the batch was not sent at all; see ``batch(_:)``.
+    func performBatch(_ numbers: Range<Int>, on client: ZCachedBlockingClient) throws(ZCachedError) -> [ZCachedError] {
+        try batch(numbers).sendBlocking(client)
+    }
+
+    /// Requests `numbers` as one batch of the test's command type.
+    /// - Throws: ``ZCachedError/Code/invalidArgument`` for the `codable` test, whose requests
+    ///   are not one command type.
+    private func batch(_ numbers: Range<Int>) throws(ZCachedError) -> WorkloadBatch {
+        typealias K = ZCachedKeyCommands
+        switch shape.test {
+        case .ping: return WorkloadBatch(numbers.map { _ in ZCachedServerCommands.Ping() })
+        case .set: return WorkloadBatch(numbers.map { K.Set(keys[variant(of: $0)], value) })
+        case .get: return WorkloadBatch(numbers.map { K.Get(keys[variant(of: $0)]) })
+        case .mget: return WorkloadBatch(numbers.map { K.MGet(multiKeys[variant(of: $0)]) })
+        case .mset: return WorkloadBatch(numbers.map { K.MSet(multiPairs[variant(of: $0)]) })
+        case .codable:
+            throw ZCachedError(code: .invalidArgument, message: "the codable test mixes SET and GET, so it cannot run as batches", argument: "--batch")
         }
     }
 
@@ -142,6 +149,25 @@ struct Workload: Sendable {
             } else {
                 _ = try client.get(keys[variant / 2], decoding: BenchmarkProfile.self)
             }
+        }
+    }
+}
+
+/// A batch of one command type, ready to send through either client.
+struct WorkloadBatch {
+    /// Sends the batch through the async client and returns the errors of the commands that failed.
+    let sendAsync: (ZCachedClient) async throws(ZCachedError) -> [ZCachedError]
+    /// Sends the batch through the blocking client and returns the errors of the commands that failed.
+    let sendBlocking: (ZCachedBlockingClient) throws(ZCachedError) -> [ZCachedError]
+
+    init<Command: ZCachedCommand>(_ commands: [Command]) {
+        sendAsync = { client throws(ZCachedError) in Self.failures(try await client.pipeline(commands)) }
+        sendBlocking = { client throws(ZCachedError) in Self.failures(try client.pipeline(commands)) }
+    }
+
+    private static func failures<Response>(_ outcomes: [Result<Response, ZCachedError>]) -> [ZCachedError] {
+        outcomes.compactMap { outcome in
+            if case .failure(let error) = outcome { error } else { nil }
         }
     }
 }

@@ -137,22 +137,15 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         _ commands: [Command]
     ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
         guard !commands.isEmpty else { return [] }
-        let measurements = commands.map { instrumentation.start($0) }
-        let outcomes: [Result<Command.Response, ZCachedError>]
+        let measurements = instrumentation.start(commands)
         do {
-            outcomes = try await connection().pipeline(commands)
+            let outcomes = try await connection().pipeline(commands)
+            instrumentation.record(commands, measurements, outcomes: outcomes)
+            return outcomes
         } catch {
-            for index in commands.indices {
-                instrumentation.record(commands[index], measurements[index], error: error)
-            }
+            instrumentation.record(commands, measurements, error: error)
             throw error
         }
-        // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
-        for index in commands.indices {
-            let error: ZCachedError? = if case .failure(let error) = outcomes[index] { error } else { nil }
-            instrumentation.record(commands[index], measurements[index], error: error)
-        }
-        return outcomes
     }
 
     /// Opens `count` more connections.

@@ -51,6 +51,36 @@ final class ZCachedInstrumentation: Sendable {
         }
     }
 
+    /// Call right before sending a batch.
+    /// - Returns: One measurement per command, for ``record(_:_:outcomes:)``.
+    func start<Command: ZCachedCommand>(_ commands: [Command]) -> [Measurement] {
+        commands.map { start($0) }
+    }
+
+    /// Call with the outcomes of a batch that was sent: records each command.
+    /// - Parameters:
+    ///   - commands: The commands sent.
+    ///   - measurements: What ``start(_:)-([Command])`` returned.
+    ///   - outcomes: Each command's outcome, in order.
+    func record<Command: ZCachedCommand>(
+        _ commands: [Command],
+        _ measurements: [Measurement],
+        outcomes: [Result<Command.Response, ZCachedError>]
+    ) {
+        // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
+        for index in commands.indices {
+            let error: ZCachedError? = if case .failure(let error) = outcomes[index] { error } else { nil }
+            record(commands[index], measurements[index], error: error)
+        }
+    }
+
+    /// Call when a batch failed before anything was sent: records `error` for each command.
+    func record<Command: ZCachedCommand>(_ commands: [Command], _ measurements: [Measurement], error: ZCachedError) {
+        for index in commands.indices {
+            record(commands[index], measurements[index], error: error)
+        }
+    }
+
     private func logCommand<Command: ZCachedCommand>(_ command: Command, level: Logger.Level, error: ZCachedError?) {
         logger.log(
             level: level,

@@ -137,30 +137,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     public func pipeline<Command: ZCachedCommand>(
         _ commands: [Command]
     ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
-        var frames: [[UInt8]] = []
-        frames.reserveCapacity(commands.count)
-        for command in commands {
-            var encoder = ZCachedRequestEncoder(limits: configuration.requestLimits)
-            try encoder.encode(command)
-            frames.append(encoder.bytes)
-        }
-        let replies = try await send(frames: frames)
-        // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
-        var outcomes: [Result<Command.Response, ZCachedError>] = []
-        outcomes.reserveCapacity(commands.count)
-        for index in commands.indices {
-            switch replies[index] {
-            case .success(let value):
-                do throws(ZCachedError) {
-                    outcomes.append(.success(try commands[index].response(from: value)))
-                } catch {
-                    outcomes.append(.failure(error))
-                }
-            case .failure(let error):
-                outcomes.append(.failure(error))
-            }
-        }
-        return outcomes
+        let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
+        return ZCachedBatch.responses(of: commands, from: try await send(frames: frames))
     }
 
     /// Sends one encoded, validated frame and waits for its reply.

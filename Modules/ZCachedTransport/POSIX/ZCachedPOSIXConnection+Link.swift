@@ -9,6 +9,10 @@ extension ZCachedPOSIXConnection {
         var state: ZCachedConnectionState
         /// Holds reply bytes between reads; replaced when the link is reopened.
         var decoder: ZCachedReplyDecoder
+        /// The bookkeeping of ``ZCachedPOSIXConnection/pipeline(_:)`` batches, kept for the
+        /// connection's life so its buffers and sentinel tokens are made once: empty between
+        /// batches, emptied when the socket is released.
+        var pipeline: ZCachedRequestPipeline<Int, ContinuousClock.Instant>
         /// Where `recv` writes; allocated once, freed by ``release()`` with the connection.
         let receiveBuffer: UnsafeMutableRawBufferPointer
         /// Where `close()` finds the socket to shut down without taking the connection's lock.
@@ -29,6 +33,7 @@ extension ZCachedPOSIXConnection {
             self.replyLimits = configuration.replyLimits
             self.requestTimeout = configuration.requestTimeout
             self.receiveTimeout = configuration.requestTimeout
+            self.pipeline = ZCachedRequestPipeline(window: configuration.inFlightWindow)
             self.receiveBuffer = .allocate(byteCount: Self.receiveBufferSize, alignment: 16)
             attach(socket)
         }
@@ -41,10 +46,11 @@ extension ZCachedPOSIXConnection {
             slot.install(socket)
         }
 
-        /// Closes the socket and forgets any buffered reply bytes.
+        /// Closes the socket and forgets any buffered reply bytes and unanswered batch requests.
         mutating func release() {
             slot.closeSocket()
             socket = nil
+            _ = pipeline.removeAll()
             if decoder.bufferedByteCount > 0 { decoder = ZCachedReplyDecoder(limits: replyLimits) }
         }
 

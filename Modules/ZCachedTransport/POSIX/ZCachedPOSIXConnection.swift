@@ -164,6 +164,55 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         return try command.response(from: reply)
     }
 
+    /// Sends several commands of one type as one pipelined burst and blocks the calling thread
+    /// until every outcome is known.
+    ///
+    /// Every command is encoded and validated before anything is written; one refused command
+    /// refuses the whole batch. The connection's lock is then held for the whole batch, and the
+    /// requests go out back to back inside the server-safe window
+    /// (``ZCachedConnectionConfiguration/inFlightWindow``), a batch larger than the window in
+    /// several groups. As on ``ZCachedNIOConnection/pipeline(_:)``, each group is closed by a
+    /// sentinel `ECHO` whose reply must come back in its place, so a reply the server loses fails
+    /// the batch and closes the link instead of shifting another command's reply; a batch of one
+    /// is sent like ``send(_:)``. Waiting for the lock and reconnecting are bounded by
+    /// ``ZCachedConnectionConfiguration/requestTimeout`` from the call, as for ``send(_:)``;
+    /// after that each group's replies are due that long after the group was written, so a large
+    /// batch does not time out while the server keeps answering. The commands are independent:
+    /// each succeeds or fails on its own, and the server runs them in order but not atomically.
+    ///
+    /// ```swift
+    /// let replies = try connection.pipeline(keys.map { ZCachedKeyCommands.Get($0) })
+    /// for case .success(let value) in replies { print(value) }
+    /// ```
+    /// - Parameter commands: The commands, in the order they are sent. An empty array sends
+    ///   nothing.
+    /// - Returns: Each command's response or error, in the order of `commands`: the server's
+    ///   error, ``ZCachedError/Code/unexpectedReply``, or the errors ``send(_:)`` lists for a
+    ///   request on the way (``ZCachedError/Code/timeout``,
+    ///   ``ZCachedError/Code/connectionReestablished``, ``ZCachedError/Code/connectionClosed``,
+    ///   ``ZCachedError/Code/protocolViolation``). When the link breaks mid-batch, the commands not
+    ///   yet answered fail and the ones answered before keep their responses.
+    /// - Throws: ``ZCachedError`` only when nothing was sent, and never for an empty batch:
+    ///   ``ZCachedError/Code/invalidArgument`` naming the refused command's argument;
+    ///   ``ZCachedError/Code/connectionClosed`` when the connection is closed or broken;
+    ///   ``ZCachedError/Code/timeout`` or ``ZCachedError/Code/connectFailed`` when the lock or a
+    ///   needed reconnect took the request's time or attempts.
+    public func pipeline<Command: ZCachedCommand>(
+        _ commands: [Command]
+    ) throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
+        guard !commands.isEmpty else { return [] }
+        let deadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
+        let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
+        pendingRequests.add(frames.count, ordering: .relaxed)
+        defer { pendingRequests.subtract(frames.count, ordering: .relaxed) }
+        let replies = try link.withLock { (link) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] in
+            requestInProgress.store(true, ordering: .relaxed)
+            defer { requestInProgress.store(false, ordering: .relaxed) }
+            return try exchange(batch: frames, on: &link, deadline: deadline)
+        }
+        return ZCachedBatch.responses(of: commands, from: replies)
+    }
+
     /// Closes the connection.
     ///
     /// A request in progress is interrupted and fails with ``ZCachedError/Code/connectionClosed``,
@@ -188,6 +237,71 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         on link: inout Link,
         deadline: ContinuousClock.Instant
     ) throws(ZCachedError) -> ZCachedValue {
+        let socket = try socketForSending(&link, deadline: deadline)
+        do {
+            try write(frame, to: socket, deadline: deadline)
+            let reply = try nextReply(from: socket, link: &link, deadline: deadline)
+            try requireNothingUnasked(in: link)
+            return reply
+        } catch {
+            throw linkBroke(error, link: &link, deadline: deadline)
+        }
+    }
+
+    /// Runs a batch under the lock: makes sure the link is up, then writes the groups the window
+    /// allows and reads replies until every request is answered or the link fails.
+    /// - Returns: Each frame's reply, or the error that ended the link for the ones not answered.
+    private func exchange(
+        batch frames: [[UInt8]],
+        on link: inout Link,
+        deadline: ContinuousClock.Instant
+    ) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] {
+        let socket = try socketForSending(&link, deadline: deadline)
+        for (index, frame) in frames.enumerated() {
+            link.pipeline.enqueue(.init(id: UInt64(index), frame: frame, continuation: index))
+        }
+        var replies = [Result<ZCachedValue, ZCachedError>?](repeating: nil, count: frames.count)
+        var answered = 0
+        var latestDeadline = deadline
+        do throws(LinkFailure) {
+            while answered < frames.count {
+                let writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
+                var burst: [UInt8] = []
+                while case let group = link.pipeline.nextFramesToWrite(deadline: writeDeadline), !group.isEmpty {
+                    for frame in group { burst.append(contentsOf: frame) }
+                }
+                if !burst.isEmpty {
+                    latestDeadline = writeDeadline
+                    try write(burst, to: socket, deadline: writeDeadline)
+                }
+                guard let due = link.pipeline.earliestDeadline else {
+                    // Unreachable: with nothing in flight the pipeline always writes a request.
+                    throw .violation(.protocolViolation("the batch stalled with requests left unsent"))
+                }
+                let reply = try nextReply(from: socket, link: &link, deadline: due)
+                switch link.pipeline.replyReceived(reply) {
+                case .deliver(let delivered):
+                    for (index, reply) in delivered { replies[index] = .success(reply) }
+                    answered += delivered.count
+                case .none:
+                    break
+                case .outOfOrder(let reason):
+                    throw .violation(.protocolViolation(reason))
+                }
+            }
+            try requireNothingUnasked(in: link)
+        } catch {
+            let error = linkBroke(error, link: &link, deadline: latestDeadline)
+            return replies.map { $0 ?? .failure(error) }
+        }
+        let unmatched = ZCachedError.protocolViolation("no reply was matched to the request")
+        return replies.map { $0 ?? .failure(unmatched) }
+    }
+
+    /// The socket to send on, once the connection is open, the request still has time, and the
+    /// link is up (reconnecting first when it is down and reconnect is on).
+    private func socketForSending(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket
+    {
         guard !closeRequested.load(ordering: .acquiring) else { throw Self.closedByOwner }
         guard ContinuousClock.now < deadline else {
             // Nothing was written, so the stream is intact: the connection stays as it is.
@@ -196,13 +310,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 message: "the request waited \(configuration.requestTimeout) for the connection and was not sent"
             )
         }
-        let socket = try usableSocket(&link, deadline: deadline)
-        do {
-            try write(frame, to: socket, deadline: deadline)
-            return try readReply(from: socket, link: &link, deadline: deadline)
-        } catch {
-            throw linkBroke(error, link: &link, deadline: deadline)
-        }
+        return try usableSocket(&link, deadline: deadline)
     }
 
     /// The connected socket, reconnecting first when the link is down and reconnect is on.
@@ -315,12 +423,17 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         }
     }
 
-    /// Reads until the decoder yields one reply.
-    private func readReply(from socket: POSIXSocket, link: inout Link, deadline: ContinuousClock.Instant)
+    /// The next reply: taken from bytes already received, or read until one is whole.
+    private func nextReply(from socket: POSIXSocket, link: inout Link, deadline: ContinuousClock.Instant)
         throws(LinkFailure) -> ZCachedValue
     {
         let buffer = link.receiveBuffer
         while true {
+            do throws(ZCachedError) {
+                if let reply = try link.decoder.next() { return reply }
+            } catch {
+                throw .violation(error)
+            }
             try link.armReceiveTimeout(on: socket, until: deadline)
             let received: Int?
             do {
@@ -335,18 +448,14 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             // whose loop may be busy, it needs no re-arm after sending (QuickAckTests).
             if configuration.rearmsQuickAck { socket.rearmQuickAck() }
             link.decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
-            do throws(ZCachedError) {
-                guard let reply = try link.decoder.next() else { continue }
-                guard link.decoder.bufferedByteCount == 0 else {
-                    throw ZCachedError(
-                        code: .protocolViolation,
-                        message: "the server sent bytes after the reply that no request asked for"
-                    )
-                }
-                return reply
-            } catch {
-                throw .violation(error)
-            }
+        }
+    }
+
+    /// The server sends nothing unasked (PROTOCOL.md §1.2): bytes left after the last awaited
+    /// reply mean the stream is corrupt.
+    private func requireNothingUnasked(in link: Link) throws(LinkFailure) {
+        guard link.decoder.bufferedByteCount == 0 else {
+            throw .violation(.protocolViolation("the server sent bytes after the reply that no request asked for"))
         }
     }
 

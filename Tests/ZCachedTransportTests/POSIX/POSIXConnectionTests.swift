@@ -16,7 +16,7 @@ import ZCachedTransport
     // MARK: Round trips
 
     @Test func everyReplyTypeRoundTrips() async throws {
-        try await withConnection { connection, _ in
+        try await withPOSIXConnection { connection, _ in
             let replies = try await onThread { () throws -> (String, [ZCachedValue?], Bool, Int) in
                 try connection.send(Server.Ping())
                 let echo = try connection.send(Server.Echo("hello"))
@@ -41,7 +41,7 @@ import ZCachedTransport
     }
 
     @Test func serverErrorsAreThrownAndTheConnectionStaysUp() async throws {
-        try await withConnection { connection, _ in
+        try await withPOSIXConnection { connection, _ in
             let error = try await onThread { () throws -> ZCachedError? in
                 try connection.send(Key.Set("k", .integer(1)))
                 let error = errorOf { try connection.send(Key.Rename("absent", to: "b")) }
@@ -54,7 +54,7 @@ import ZCachedTransport
     }
 
     @Test func refusedRequestSendsNothing() async throws {
-        try await withConnection { connection, server in
+        try await withPOSIXConnection { connection, server in
             try await onThread { try connection.send(Server.Ping()) }
             let before = server.statistics
             let errors = try await onThread {
@@ -71,7 +71,7 @@ import ZCachedTransport
     }
 
     @Test func largeReplyArrivesWhole() async throws {
-        try await withConnection { connection, _ in
+        try await withPOSIXConnection { connection, _ in
             let value = ZCachedValue.bulkString((0..<100_000).map { UInt8(ascii: "a") + UInt8($0 % 26) })
             let (latencies, matches) = try await onThread { () throws -> ([Duration], Bool) in
                 try connection.send(Key.Set("large", value))
@@ -94,7 +94,7 @@ import ZCachedTransport
     }
 
     @Test func replyWrittenOneByteAtATimeIsReassembled() async throws {
-        try await withConnection { connection, server in
+        try await withPOSIXConnection { connection, server in
             try await onThread { try connection.send(Key.Set("k", "split")) }
             server.faults.inject(.splitReplyIntoSingleBytes, on: .nextRequest)
             #expect(try await onThread { try connection.send(Key.Get("k")) } == .bulkString(Array("split".utf8)))
@@ -104,7 +104,7 @@ import ZCachedTransport
     // MARK: Concurrency
 
     @Test func concurrentThreadsEachGetTheirOwnReply() async throws {
-        try await withConnection { connection, _ in
+        try await withPOSIXConnection { connection, _ in
             let threads = 8
             let rounds = 500
             let mismatches = try await onThreads(threads) { thread in
@@ -127,8 +127,8 @@ import ZCachedTransport
     // MARK: Failures
 
     @Test func lateReplyTimesOutThenTheConnectionReconnects() async throws {
-        let configuration = testConfiguration(requestTimeout: .milliseconds(300))
-        try await withConnection(configuration) { connection, server in
+        let configuration = posixTestConfiguration(requestTimeout: .milliseconds(300))
+        try await withPOSIXConnection(configuration) { connection, server in
             server.faults.inject(.delayReply(.seconds(2)), on: .nextRequest)
             let (error, elapsed) = try await onThread { () throws -> (ZCachedError?, Duration) in
                 let start = ContinuousClock.now
@@ -146,8 +146,8 @@ import ZCachedTransport
     }
 
     @Test func threadsQueuedBehindASlowRequestTimeOutInTime() async throws {
-        let configuration = testConfiguration(requestTimeout: .milliseconds(400))
-        try await withConnection(configuration) { connection, server in
+        let configuration = posixTestConfiguration(requestTimeout: .milliseconds(400))
+        try await withPOSIXConnection(configuration) { connection, server in
             server.faults.inject(.delayReply(.seconds(3)), on: .everyRequest)
             let outcomes = try await onThreads(4) { _ in
                 let start = ContinuousClock.now
@@ -164,8 +164,8 @@ import ZCachedTransport
     }
 
     @Test func aReadBoundedShortForAQueuedRequestGetsItsFullTimeAgainLater() async throws {
-        let configuration = testConfiguration(requestTimeout: .seconds(1))
-        try await withConnection(configuration) { connection, server in
+        let configuration = posixTestConfiguration(requestTimeout: .seconds(1))
+        try await withPOSIXConnection(configuration) { connection, server in
             // A queued request starts its read with ~0.5 s left, so the socket's read timeout is
             // lowered to that; the next request must get its whole second again.
             server.faults.inject(.delayReply(.milliseconds(500)), on: .nextRequest)
@@ -182,7 +182,7 @@ import ZCachedTransport
     }
 
     @Test func serverClosingMidRequestGivesConnectionReestablished() async throws {
-        try await withConnection { connection, server in
+        try await withPOSIXConnection { connection, server in
             try await onThread { try connection.send(Key.Set("k", "v")) }
             server.faults.inject(.closeConnection, on: .nextRequest)
             let error = try await onThread { errorOf { _ = try connection.send(Key.Get("k")) } }
@@ -193,9 +193,9 @@ import ZCachedTransport
     }
 
     @Test func serverClosingWithoutReconnectBreaksTheConnection() async throws {
-        var configuration = testConfiguration()
+        var configuration = posixTestConfiguration()
         configuration.reconnect = false
-        try await withConnection(configuration) { connection, server in
+        try await withPOSIXConnection(configuration) { connection, server in
             server.faults.inject(.closeConnection, on: .nextRequest)
             let first = try await onThread { errorOf { try connection.send(Server.Ping()) } }
             #expect(first?.code == .connectionClosed)
@@ -206,7 +206,7 @@ import ZCachedTransport
     }
 
     @Test func serverRestartWhileIdleIsInvisibleToTheNextRequest() async throws {
-        try await withConnection { connection, server in
+        try await withPOSIXConnection { connection, server in
             try await onThread { try connection.send(Server.Ping()) }
             try await server.restart()
             try await onThread { try connection.send(Server.Ping()) }
@@ -215,7 +215,7 @@ import ZCachedTransport
     }
 
     @Test func corruptTerminatorIsAProtocolViolation() async throws {
-        try await withConnection { connection, server in
+        try await withPOSIXConnection { connection, server in
             server.faults.inject(.corruptTerminator, on: .nextRequest)
             let error = try await onThread { errorOf { try connection.send(Server.Ping()) } }
             #expect(error?.code == .protocolViolation)
@@ -229,7 +229,7 @@ import ZCachedTransport
         let server = try await ZCachedTestServer.start()
         let port = server.port
         await server.shutdown()
-        var configuration = testConfiguration(port: port)
+        var configuration = posixTestConfiguration(port: port)
         configuration.connectionAttempts = 3
         configuration.backoff = ExponentialBackoff(initial: .milliseconds(20), multiplier: 2, max: .seconds(1))
         let (error, elapsed) = try await onThread { [configuration] () -> (ZCachedError?, Duration) in
@@ -246,7 +246,7 @@ import ZCachedTransport
     }
 
     @Test func tlsConfigurationIsRefused() throws {
-        var configuration = testConfiguration(port: 7556)
+        var configuration = posixTestConfiguration(port: 7556)
         configuration.tls = .init()
         let error = errorOf { _ = try ZCachedPOSIXConnection(configuration: configuration) }
         #expect(error?.code == .invalidArgument)
@@ -255,7 +255,7 @@ import ZCachedTransport
     // MARK: Closing
 
     @Test func closeInterruptsTheRequestInProgressAndFailsLaterOnes() async throws {
-        try await withConnection { connection, server in
+        try await withPOSIXConnection { connection, server in
             server.faults.inject(.delayReply(.seconds(5)), on: .nextRequest)
             let received = server.statistics.requestsReceived
             async let outcome = onThread { () -> (ZCachedError?, Duration) in
@@ -280,7 +280,7 @@ import ZCachedTransport
     // MARK: Throughput
 
     @Test func pingThroughput() async throws {
-        try await withConnection { connection, _ in
+        try await withPOSIXConnection { connection, _ in
             let count = 5000
             let elapsed = try await onThread {
                 let start = ContinuousClock.now
@@ -292,78 +292,5 @@ import ZCachedTransport
                 "POSIXConnection: \(count) sequential PINGs in \(elapsed): \(Int(Double(count) / seconds)) requests/s"
             )
         }
-    }
-}
-
-// MARK: Helpers
-
-private func testConfiguration(port: Int = 0, requestTimeout: Duration = .seconds(5)) -> ZCachedConnectionConfiguration
-{
-    ZCachedConnectionConfiguration(
-        host: "127.0.0.1",
-        port: port,
-        connectTimeout: .seconds(2),
-        requestTimeout: requestTimeout,
-        connectionAttempts: 2,
-        backoff: ExponentialBackoff(initial: .milliseconds(10), multiplier: 2, max: .milliseconds(100))
-    )
-}
-
-/// Starts a server, connects to it (using `configuration` with the server's port), runs `body`,
-/// then closes both.
-private func withConnection(
-    _ configuration: ZCachedConnectionConfiguration = testConfiguration(),
-    _ body: (ZCachedPOSIXConnection, ZCachedTestServer) async throws -> Void
-) async throws {
-    let server = try await ZCachedTestServer.start()
-    var configuration = configuration
-    configuration.port = server.port
-    do {
-        let connection = try await onThread { [configuration] in
-            try ZCachedPOSIXConnection(configuration: configuration)
-        }
-        defer { connection.close() }
-        try await body(connection, server)
-    } catch {
-        await server.shutdown()
-        throw error
-    }
-    await server.shutdown()
-}
-
-/// Runs blocking `body` on a new thread without blocking the calling task.
-///
-/// Expectations are checked on the test's task, not inside `body`: a plain thread has no test
-/// context to record issues in.
-private func onThread<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
-    }
-}
-
-/// The ``ZCachedError`` `body` throws, or `nil` when it returns.
-private func errorOf(_ body: () throws -> Void) -> ZCachedError? {
-    do {
-        try body()
-        return nil
-    } catch let error as ZCachedError {
-        return error
-    } catch {
-        return ZCachedError(code: .unexpectedReply, message: "not a ZCachedError: \(error)")
-    }
-}
-
-/// Runs `body(index)` on `count` threads at once and collects the results in index order.
-private func onThreads<Result: Sendable>(
-    _ count: Int,
-    _ body: @escaping @Sendable (Int) throws -> Result
-) async throws -> [Result] {
-    try await withThrowingTaskGroup(of: (Int, Result).self) { group in
-        for index in 0..<count {
-            group.addTask { (index, try await onThread { try body(index) }) }
-        }
-        var results = [Result?](repeating: nil, count: count)
-        for try await (index, result) in group { results[index] = result }
-        return results.map { $0! }
     }
 }

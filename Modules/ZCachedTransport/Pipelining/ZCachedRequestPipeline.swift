@@ -18,8 +18,9 @@ import ZCachedCore
 ///   still in flight when the next group is written joins that group (its reply is held too), so
 ///   later requests never wait a round trip behind it and a reply it loses is still caught.
 ///
-/// It does no I/O: the channel handler asks it what to write and tells it what was read. It is
-/// generic over the continuation and the clock so tests drive it directly.
+/// It does no I/O: its owner (the NIO channel handler, or a blocking connection's
+/// `pipeline(_:)`) asks it what to write and tells it what was read. It is generic over what
+/// stands for a waiting caller and over the clock, so both transports and the tests drive it.
 struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// A request that has not been written yet.
     struct Request {

@@ -1,0 +1,131 @@
+import Testing
+import ZCachedCore
+import ZCachedTesting
+import ZCachedTransport
+
+/// ``ZCachedPOSIXConnection/pipeline(_:)``: many commands in one blocking call, one outcome each,
+/// never another command's reply.
+@Suite(.serialized) struct POSIXPipelineTests {
+    typealias K = ZCachedKeyCommands
+
+    @Test func eachCommandGetsItsOwnOutcomeInOrder() async throws {
+        try await withPOSIXConnection { connection, _ in
+            let keys = (0..<40).map { "posix-pipeline-\($0)" }
+            let (stored, read, renamed) = try await onThread {
+                (
+                    try connection.pipeline(keys.map { K.Set($0, .bulkString("value of \($0)")) }),
+                    try connection.pipeline((keys + ["missing"]).map { K.Get($0) }),
+                    try connection.pipeline([K.Rename("missing", to: "elsewhere")])
+                )
+            }
+            #expect(stored.count == keys.count)
+            for outcome in stored { try outcome.get() }
+            #expect(read.count == keys.count + 1)
+            for (key, outcome) in zip(keys, read) {
+                #expect(try outcome.get() == .bulkString("value of \(key)"))
+            }
+            #expect(try read[keys.count].get() == nil)
+            #expect(throws: ZCachedError.self) { try renamed[0].get() }
+            #expect(connection.state == .connected)
+            #expect(connection.pendingRequestCount == 0)
+        }
+    }
+
+    @Test func aBatchLargerThanTheWindowGoesOutInVerifiedGroups() async throws {
+        try await withPOSIXConnection { connection, server in
+            let keys = (0..<600).map { "posix-window-\($0)" }
+            let read = try await onThread {
+                for outcome in try connection.pipeline(keys.map { K.Set($0, .bulkString($0)) }) { try outcome.get() }
+                return try connection.pipeline(keys.map { K.Get($0) })
+            }
+            #expect(try read.map { try $0.get() } == keys.map { .bulkString($0) })
+            #expect(server.statistics.maximumBytesInFlight <= 4096)
+            // Two batches of 600 small requests, each closed by a sentinel per window-full.
+            #expect(server.statistics.requestsReceived > 1200)
+        }
+    }
+
+    @Test func oneRefusedCommandRefusesTheBatchBeforeAnythingIsSent() async throws {
+        try await withPOSIXConnection { connection, server in
+            let before = server.statistics.requestsReceived
+            let (error, empty) = try await onThread {
+                (
+                    errorOf { _ = try connection.pipeline([K.Get("fine"), K.Get("bad\nkey"), K.Get("fine too")]) },
+                    try connection.pipeline([K.Get]())
+                )
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.argument == "key")
+            #expect(empty.isEmpty)
+            #expect(server.statistics.requestsReceived == before, "nothing was sent")
+        }
+    }
+
+    /// 1000-byte keys: three GET frames and a sentinel fill the 4096-byte window, so a batch of
+    /// twelve goes out in four groups, one round trip each.
+    static func longKeys(_ prefix: String, count: Int) -> [String] {
+        (0..<count).map { index in "\(prefix)-\(index)-" + String(repeating: "k", count: 1000) }
+    }
+
+    @Test func aLinkThatBreaksAfterTheFirstGroupKeepsTheAnswersAlreadyIn() async throws {
+        var configuration = posixTestConfiguration()
+        configuration.reconnect = false
+        try await withPOSIXConnection(configuration) { connection, server in
+            // Requests 1–4 on the server are the first group: three GETs and their sentinel.
+            server.faults.inject(.closeConnection, on: .requestNumber(server.statistics.requestsReceived + 5))
+            let outcomes = try await onThread { try connection.pipeline(Self.longKeys("partial", count: 12).map { K.Get($0) }) }
+            #expect(outcomes.count == 12)
+            for outcome in outcomes.prefix(3) { #expect(try outcome.get() == nil, "answered before the break") }
+            for outcome in outcomes.dropFirst(3) {
+                #expect(throws: ZCachedError.self) { try outcome.get() }
+            }
+            #expect(connection.state == .broken)
+        }
+    }
+
+    @Test func aLostReplyInABatchIsCaughtAndNoOtherReplyShifts() async throws {
+        try await withPOSIXConnection { connection, server in
+            let keys = (0..<6).map { "posix-lost-\($0)" }
+            try await onThread {
+                for outcome in try connection.pipeline(keys.map { K.Set($0, .bulkString($0)) }) { try outcome.get() }
+            }
+            server.faults.inject(.dropReply, on: .nextRequest)
+            let (outcomes, after) = try await onThread {
+                (try connection.pipeline(keys.map { K.Get($0) }), try connection.send(K.Get(keys[0])))
+            }
+            for (key, outcome) in zip(keys, outcomes) {
+                // Either its own value or a failure: never another key's value.
+                if case .success(let value) = outcome { #expect(value == .bulkString(key)) }
+            }
+            let failure = outcomes.lazy.compactMap { if case .failure(let error) = $0 { error } else { nil } }.first
+            #expect(failure?.code == .protocolViolation)
+            #expect(after == .bulkString(keys[0]), "the link was reopened and matches again")
+        }
+    }
+
+    @Test func aBatchThatTakesLongerThanTheTimeoutSucceedsWhileTheServerAnswers() async throws {
+        try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
+            server.faults.inject(.delayReply(.milliseconds(40)), on: .command("GET"))
+            let start = ContinuousClock.now
+            let outcomes = try await onThread { try connection.pipeline(Self.longKeys("slow", count: 12).map { K.Get($0) }) }
+            #expect(ContinuousClock.now - start > .milliseconds(300), "the batch as a whole outlasted the timeout")
+            for outcome in outcomes { #expect(try outcome.get() == nil) }
+            #expect(connection.state == .connected)
+        }
+    }
+
+    @Test func aGroupWhoseRepliesStopComingTimesOutAndFailsTheRest() async throws {
+        try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
+            server.faults.inject(.delayReply(.seconds(3)), on: .nextRequest)
+            let start = ContinuousClock.now
+            let outcomes = try await onThread { try connection.pipeline((0..<4).map { K.Get("stalled-\($0)") }) }
+            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(outcomes.count == 4)
+            for outcome in outcomes {
+                #expect(throws: ZCachedError.self) { try outcome.get() }
+            }
+            let first: ZCachedError.Code? = if case .failure(let error) = outcomes[0] { error.code } else { nil }
+            #expect(first == .timeout)
+        }
+    }
+}
