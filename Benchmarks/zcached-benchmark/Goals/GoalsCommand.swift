@@ -37,7 +37,7 @@ struct GoalsCommand: AsyncParsableCommand {
         // Beyond the goals: the same depth of 16 from one caller through pipeline(_:).
         Goal(name: "batches of 16, 1 connection, async", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, sendsBatches: true),
         Goal(name: "batches of 16, async on the loop", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, executor: .loop, sendsBatches: true),
-        Goal(name: "batches of 16, 1 connection, blocking", client: .blocking, test: .get, connections: 1, pipeline: 16, target: 0.80, sendsBatches: true),
+        Goal(name: "batches of 16, blocking", client: .blocking, test: .get, connections: 1, pipeline: 16, target: 0.80, sendsBatches: true),
     ]
 
     @OptionGroup var server: ServerOptions
