@@ -110,7 +110,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
 
     // MARK: Status
 
-    /// The number of threads inside ``send(_:)``, waiting for the lock or for their reply.
+    /// The number of requests inside ``send(_:)`` and ``pipeline(_:)`` (a batch counts each of its
+    /// commands), waiting for the lock or for their reply.
     public var pendingRequestCount: Int { pendingRequests.load(ordering: .relaxed) }
 
     /// Where the connection is in its life. Reading it never waits for a request.
