@@ -264,22 +264,38 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         var replies = [Result<ZCachedValue, ZCachedError>?](repeating: nil, count: frames.count)
         var answered = 0
         var latestDeadline = deadline
+        // A write that fails (the server closed the link) ends the writing, not the reading:
+        // replies to groups written before it may already be waiting in the socket, and their
+        // callers keep them. The batch then fails with the write's error.
+        var writeFailure: LinkFailure?
         do throws(LinkFailure) {
             while answered < frames.count {
-                let writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
-                var burst: [UInt8] = []
-                while case let group = link.pipeline.nextFramesToWrite(deadline: writeDeadline), !group.isEmpty {
-                    for frame in group { burst.append(contentsOf: frame) }
+                if writeFailure == nil {
+                    let writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
+                    var burst: [UInt8] = []
+                    while case let group = link.pipeline.nextFramesToWrite(deadline: writeDeadline), !group.isEmpty {
+                        for frame in group { burst.append(contentsOf: frame) }
+                    }
+                    if !burst.isEmpty {
+                        latestDeadline = writeDeadline
+                        do throws(LinkFailure) {
+                            try write(burst, to: socket, deadline: writeDeadline)
+                        } catch {
+                            writeFailure = error
+                        }
+                    }
                 }
-                if !burst.isEmpty {
-                    latestDeadline = writeDeadline
-                    try write(burst, to: socket, deadline: writeDeadline)
-                }
+                // With nothing in flight the pipeline always writes a request, so no deadline
+                // means the writing failed and every reply that could come has been read.
                 guard let due = link.pipeline.earliestDeadline else {
-                    // Unreachable: with nothing in flight the pipeline always writes a request.
-                    throw .violation(.protocolViolation("the batch stalled with requests left unsent"))
+                    throw writeFailure ?? .violation(.protocolViolation("the batch stalled with requests left unsent"))
                 }
-                let reply = try nextReply(from: socket, link: &link, deadline: due)
+                let reply: ZCachedValue
+                do throws(LinkFailure) {
+                    reply = try nextReply(from: socket, link: &link, deadline: due)
+                } catch {
+                    throw writeFailure ?? error
+                }
                 switch link.pipeline.replyReceived(reply) {
                 case .deliver(let delivered):
                     for (index, reply) in delivered { replies[index] = .success(reply) }
