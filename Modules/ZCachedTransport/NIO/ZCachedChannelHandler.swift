@@ -217,7 +217,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     /// Writes and flushes every waiting frame the window allows, as one buffer.
     private func writeFramesThatFit() {
-        guard let context else { return }
+        guard let context, pipeline.hasRequestsToWrite else { return }
         var groups: [[[UInt8]]] = []
         // A request's time starts when it is written, not while it waits behind the window.
         let deadline = NIODeadline.now() + requestTimeout

@@ -270,7 +270,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         var writeFailure: LinkFailure?
         do throws(LinkFailure) {
             while answered < frames.count {
-                if writeFailure == nil {
+                if writeFailure == nil, link.pipeline.hasRequestsToWrite {
                     let writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
                     var burst: [UInt8] = []
                     while case let group = link.pipeline.nextFramesToWrite(deadline: writeDeadline), !group.isEmpty {

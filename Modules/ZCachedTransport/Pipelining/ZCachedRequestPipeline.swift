@@ -99,6 +99,9 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// does not time out while the server keeps answering.
     var earliestDeadline: Instant? { held.first?.deadline ?? written.first?.deadline }
 
+    /// Whether requests wait to be written; when none do, a writer need not read the clock.
+    var hasRequestsToWrite: Bool { !waiting.isEmpty }
+
     mutating func enqueue(_ request: Request) {
         waiting.append(request)
     }
