@@ -129,6 +129,12 @@ let package = Package(
             swiftSettings: defaultSwiftSettings
         ),
         .testTarget(
+            name: "ZCachedPoolTests",
+            dependencies: ["ZCachedCore", "ZCachedTransport", "ZCachedPool"],
+            path: "Tests/ZCachedPoolTests",
+            swiftSettings: defaultSwiftSettings
+        ),
+        .testTarget(
             name: "ZCachedClientTests",
             dependencies: [
                 "ZCachedCore",

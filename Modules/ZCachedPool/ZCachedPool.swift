@@ -83,15 +83,20 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     }
 
     /// Takes up to `count` connections out of the pool: broken and idle ones first, then, only
-    /// when `force` is set, ones with pending requests.
+    /// when `force` is set, ones with pending requests; among equals, the newest first.
+    ///
+    /// Newest first because zcached loses every later reply of a connection when another
+    /// connection on its worker thread, opened before it, closes (PROTOCOL.md §4.2): closing a
+    /// pool's connections in the reverse of the order they were opened never closes one of
+    /// them while a newer one of them is still open.
     /// - Parameters:
     ///   - count: How many connections to remove.
     ///   - force: Whether connections with pending requests may be removed.
-    /// - Returns: The removed connections; the caller closes them.
+    /// - Returns: The removed connections, in the order to close them.
     public func remove(count: Int, force: Bool) -> [Connection] {
         connections.withLock { connections in
             let order = connections.indices.sorted { left, right in
-                Self.removalRank(connections[left]) < Self.removalRank(connections[right])
+                Self.removalRank(connections[left], at: left) < Self.removalRank(connections[right], at: right)
             }
             let chosen = order.filter { force || connections[$0].pendingRequestCount == 0 }.prefix(max(0, count))
             let removed = chosen.map { connections[$0] }
@@ -115,17 +120,19 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     }
 
     /// Takes every connection out of the pool.
-    /// - Returns: The removed connections.
+    /// - Returns: The removed connections, newest first: the order to close them in (see
+    ///   ``remove(count:force:)``).
     public func removeAll() -> [Connection] {
         connections.withLock { connections in
             defer { connections.removeAll() }
-            return connections
+            return connections.reversed()
         }
     }
 
-    /// Lower ranks are removed first: broken, then idle, then busy connections.
-    private static func removalRank(_ connection: Connection) -> (Int, Int) {
-        (connection.isUsable ? 1 : 0, connection.pendingRequestCount)
+    /// Lower ranks are removed first: broken, then idle, then busy connections; among equals,
+    /// the one added last.
+    private static func removalRank(_ connection: Connection, at index: Int) -> (Int, Int, Int) {
+        (connection.isUsable ? 1 : 0, connection.pendingRequestCount, -index)
     }
 }
 

@@ -165,7 +165,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         logger.debug("zcached pool extended", metadata: ["zcached.pool_size": "\(pool.count)"])
     }
 
-    /// Closes up to `count` connections, idle ones first.
+    /// Closes up to `count` connections, idle ones first and the newest of equals first (see
+    /// `ZCachedPool.remove(count:force:)` for why).
     /// - Parameters:
     ///   - count: How many connections to remove.
     ///   - force: Whether busy connections may go too; their requests fail with `connectionClosed`.

@@ -127,7 +127,8 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         }
     }
 
-    /// Closes up to `count` connections, idle ones first (busy ones too when `force` is set).
+    /// Closes up to `count` connections, idle ones first (busy ones too when `force` is set) and
+    /// the newest of equals first (see `ZCachedPool.remove(count:force:)` for why).
     /// - Returns: How many connections were closed.
     @discardableResult
     public func reduce(by count: Int, force: Bool = false) -> Int {

@@ -1,0 +1,57 @@
+import Testing
+import ZCachedCore
+import ZCachedPool
+import ZCachedTransport
+
+/// The least-loaded selection, with connections whose load and state the test sets.
+@Suite struct PoolSelectionTests {
+    @Test func picksTheConnectedConnectionWithTheFewestPendingRequests() throws {
+        let pool = ZCachedPool(connections: [
+            PoolTestConnection("three", pending: 3),
+            PoolTestConnection("one", pending: 1),
+            PoolTestConnection("idle but reconnecting", state: .reconnecting),
+            PoolTestConnection("two", pending: 2),
+        ])
+        for _ in 0..<8 { #expect(try pool.leastLoaded().name == "one") }
+    }
+
+    @Test func prefersAnUnlockedConnectionOverALessLoadedLockedOne() throws {
+        let pool = ZCachedPool(connections: [
+            PoolTestConnection("locked", pending: 1, locked: true),
+            PoolTestConnection("unlocked", pending: 5),
+        ])
+        for _ in 0..<4 { #expect(try pool.leastLoaded().name == "unlocked") }
+    }
+
+    @Test func equallyIdleConnectionsShareTheLoad() throws {
+        let pool = ZCachedPool(connections: ["a", "b", "c"].map { PoolTestConnection($0) })
+        let picked = try (0..<6).map { _ in try pool.leastLoaded().name }
+        #expect(Set(picked) == ["a", "b", "c"])
+    }
+
+    @Test func fallsBackToAReconnectingConnectionWhenNoneIsConnected() throws {
+        let pool = ZCachedPool(connections: [
+            PoolTestConnection("broken", state: .broken),
+            PoolTestConnection("reconnecting", state: .reconnecting),
+        ])
+        #expect(try pool.leastLoaded().name == "reconnecting")
+    }
+
+    @Test(arguments: [[ZCachedConnectionState](), [.broken, .closed], [.connecting]])
+    func throwsNoAvailableConnectionsWithoutAUsableOne(states: [ZCachedConnectionState]) {
+        let pool = ZCachedPool(connections: states.enumerated().map { PoolTestConnection("\($0.offset)", state: $0.element) })
+        #expect {
+            _ = try pool.leastLoaded()
+        } throws: { error in
+            (error as? ZCachedError)?.code == .noAvailableConnections
+        }
+    }
+
+    @Test func aConnectionThatRecoversIsPickedAgain() throws {
+        let only = PoolTestConnection("only", state: .broken)
+        let pool = ZCachedPool(connections: [only])
+        #expect(throws: ZCachedError.self) { try pool.leastLoaded() }
+        only.set(state: .connected)
+        #expect(try pool.leastLoaded() === only)
+    }
+}
