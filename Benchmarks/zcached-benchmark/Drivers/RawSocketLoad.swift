@@ -12,6 +12,7 @@ final class RawSocketLoad: @unchecked Sendable {
     private let descriptor: Int32
     private let rearmsQuickAck: Bool
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    private static let replyTimeoutSeconds = 10
 
     init(host: String, port: Int, rearmsQuickAck: Bool) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -29,6 +30,9 @@ final class RawSocketLoad: @unchecked Sendable {
         }
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        // A reply zcached never sends (PROTOCOL.md §4.2) ends the run instead of hanging it.
+        var replyTimeout = timeval(tv_sec: Self.replyTimeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &replyTimeout, socklen_t(MemoryLayout<timeval>.size))
         self.descriptor = descriptor
         self.rearmsQuickAck = rearmsQuickAck
     }
@@ -46,7 +50,12 @@ final class RawSocketLoad: @unchecked Sendable {
         var seen = 0
         while seen < replies {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { throw BenchmarkError("recv failed or closed: errno \(errno)") }
+            guard count > 0 else {
+                if count < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                    throw BenchmarkError("no reply within \(Self.replyTimeoutSeconds) s: the server stopped answering this connection")
+                }
+                throw BenchmarkError("recv failed or closed: errno \(errno)")
+            }
             if rearmsQuickAck {
                 var one: Int32 = 1
                 setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
