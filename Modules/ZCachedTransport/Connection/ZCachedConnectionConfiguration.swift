@@ -67,6 +67,15 @@ public struct ZCachedConnectionConfiguration: Sendable {
     /// kernel's delayed ACKs every such reply stalls ~40 ms (PROTOCOL.md §4.7). Keep this on;
     /// turning it off exists to measure the difference.
     public var rearmsQuickAck: Bool
+    /// Whether each new link, on the first connect and on every reconnect, must answer a `PING`
+    /// before it takes requests.
+    ///
+    /// zcached sometimes accepts a connection and then never answers it (PROTOCOL.md §4.2; here,
+    /// 2 of 200 fresh connections after connect/close churn). With this on, such a link fails its
+    /// connect attempt within ``connectTimeout`` and the next attempt opens another one, instead
+    /// of the first request on it timing out and failing. It costs one round trip per link.
+    /// `true` unless set.
+    public var verifiesNewLinks: Bool
     /// The limits requests are checked against before sending.
     public var requestLimits: ZCachedRequestLimits
     /// The limits replies are checked against.
@@ -120,6 +129,7 @@ public struct ZCachedConnectionConfiguration: Sendable {
         self.bufferSize = bufferSize
         self.inFlightWindow = inFlightWindow
         self.rearmsQuickAck = true
+        self.verifiesNewLinks = true
         self.requestLimits = requestLimits
         self.replyLimits = replyLimits
     }

@@ -44,11 +44,15 @@ enum ZCachedChannelFactory {
 
     private static let handlerName = "ZCachedChannelHandler"
 
-    /// Waits for the TLS handshake (or plain activation), closing the channel on timeout.
+    /// Waits for the handler to be ready (TLS handshake, link check), closing the channel on
+    /// timeout.
     private static func waitUntilReady(channel: any Channel, handler: NIOLoopBound<ZCachedChannelHandler>, timeout: Duration) async throws {
         let ready = try await channel.eventLoop.submit { handler.value.ready }.get()
+        // Set and read on the channel's loop, so a link that became ready just in time stays open.
+        let settled = NIOLoopBoundBox.makeBoxSendingValue(false, eventLoop: channel.eventLoop)
+        ready.whenComplete { _ in settled.value = true }
         let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            channel.close(promise: nil)
+            if !settled.value { handler.value.readinessTimedOut() }
         }
         defer { timer.cancel() }
         do {

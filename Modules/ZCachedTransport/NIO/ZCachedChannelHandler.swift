@@ -23,6 +23,10 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private let rearmsQuickAck: Bool
     private let readyPromise: EventLoopPromise<Void>
     private let waitsForTLSHandshake: Bool
+    private let verifiesLink: Bool
+    /// Whether the link check's `PING` went out; until its reply (the link's first) arrives, a
+    /// failure of the link is a failure of the check.
+    private var sentLinkCheck = false
     private let linkBrokenError: ZCachedError
     /// Whether a write of the waiting requests is already queued on the event loop.
     private var writeQueued = false
@@ -41,6 +45,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         self.requestTimeout = TimeAmount(configuration.requestTimeout)
         self.readyPromise = readyPromise
         self.waitsForTLSHandshake = configuration.tls != nil
+        self.verifiesLink = configuration.verifiesNewLinks
         self.linkBrokenError =
             configuration.reconnect
             ? ZCachedError(code: .connectionReestablished, message: "the connection broke while the request was in flight and is reconnecting; the request may or may not have run")
@@ -56,8 +61,15 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     var peakBytesInFlight: Int { pipeline.peakBytesInFlight }
 
     /// Completes when the connection can take requests: at once for plain TCP, after the
-    /// handshake for TLS; fails if the channel closes first.
+    /// handshake for TLS, and in both cases after the link answered a `PING` when
+    /// ``ZCachedConnectionConfiguration/verifiesNewLinks`` is on; fails if the channel closes first.
     var ready: EventLoopFuture<Void> { readyPromise.futureResult }
+
+    /// Closes a link that did not become ready within the connect timeout.
+    func readinessTimedOut() {
+        let reason = sentLinkCheck ? ZCachedLinkCheck.silence : "the TLS handshake did not finish before the connect timeout"
+        close(with: ZCachedError(code: .timeout, message: reason))
+    }
 
     // MARK: Requests from callers (always called on the event loop)
 
@@ -116,7 +128,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         // A channel that never became active (a refused connect) sees no channelInactive:
         // complete the promise here, or it dies uncompleted with the handler. A promise that is
         // already completed ignores this.
-        readyPromise.fail(closeError ?? linkBrokenError)
+        readyPromise.fail(readinessFailure(closeError ?? linkBrokenError))
         // The context holds this handler: keeping it would make a cycle that outlives the
         // channel, leaking the handler, its pipeline and its buffers with every closed link.
         self.context = nil
@@ -128,12 +140,25 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     private func channelBecameActive(context: ChannelHandlerContext) {
-        if !waitsForTLSHandshake { readyPromise.succeed() }
+        if !waitsForTLSHandshake { linkIsUp() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted = event { readyPromise.succeed() }
+        if case TLSUserEvent.handshakeCompleted = event { linkIsUp() }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The link is connected (and its TLS handshake done): ready now, or once it has answered
+    /// the `PING` that new links must answer.
+    private func linkIsUp() {
+        guard verifiesLink else {
+            readyPromise.succeed()
+            return
+        }
+        sentLinkCheck = true
+        // Number 0 is never a caller's: their numbers start at 1.
+        pipeline.enqueue(.init(id: 0, frame: ZCachedLinkCheck.frame, continuation: .linkCheck(readyPromise)))
+        writeFramesThatFit()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -179,7 +204,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let error = closeError ?? linkBrokenError
         closeError = error
-        readyPromise.fail(error)
+        readyPromise.fail(readinessFailure(error))
         failAll(with: error)
         deadlineTimer?.cancel()
         deadlineTimer = nil
@@ -191,6 +216,13 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     // MARK: Internals
+
+    /// The error that fails a link before it was ready: `error`, named as the link check's
+    /// failure while the check waits for its reply.
+    private func readinessFailure(_ error: ZCachedError) -> ZCachedError {
+        guard sentLinkCheck, !hasReceivedReply else { return error }
+        return ZCachedError(code: error.code, message: ZCachedLinkCheck.failure(error.message))
+    }
 
     private func write(flushingNow: Bool) {
         if flushingNow {

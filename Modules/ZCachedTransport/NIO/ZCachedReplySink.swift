@@ -1,7 +1,9 @@
+import NIOCore
 import ZCachedCore
 
 /// Where the channel handler delivers one request's reply: to a caller waiting for that reply
-/// alone, or into one slot of a pipelined batch, whose caller resumes once every slot is filled.
+/// alone, into one slot of a pipelined batch, whose caller resumes once every slot is filled, or
+/// to the check that a new link answers before it takes requests.
 ///
 /// The pipeline hands each sink out exactly once, from whichever of reply, cancellation,
 /// deadline or close comes first, so each slot is filled once and each continuation resumed once.
@@ -10,12 +12,22 @@ enum ZCachedReplySink {
     case caller(UnsafeContinuation<Result<ZCachedValue, ZCachedError>, Never>)
     /// Request `index` of a batch sent with ``ZCachedNIOConnection/pipeline(_:)``.
     case batch(ZCachedBatchReplies, index: Int)
+    /// The `PING` a new link must answer (``ZCachedConnectionConfiguration/verifiesNewLinks``):
+    /// its `+PONG` succeeds the promise that makes the link ready; anything else fails it.
+    case linkCheck(EventLoopPromise<Void>)
 
     /// Delivers the request's outcome.
     func resume(returning result: Result<ZCachedValue, ZCachedError>) {
         switch self {
         case .caller(let continuation): continuation.resume(returning: result)
         case .batch(let replies, let index): replies.fill(index, with: result)
+        case .linkCheck(let ready):
+            do throws(ZCachedError) {
+                try ZCachedLinkCheck.check(try result.get())
+                ready.succeed()
+            } catch {
+                ready.fail(ZCachedError(code: error.code, message: ZCachedLinkCheck.failure(error.message)))
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ struct POSIXSocket {
 
     /// The `poll` events of a socket with room to write.
     static let writable = Int16(POLLOUT)
+    /// The `poll` events of a socket with bytes to read (or at end of stream).
+    static let readable = Int16(POLLIN)
 
     /// Why a connect failed.
     enum ConnectError: Error {

@@ -512,7 +512,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             let cutShort = overallDeadline.map { $0 < deadline } ?? false
             if cutShort, let overallDeadline { deadline = overallDeadline }
             do {
-                return try POSIXSocket.connect(
+                let socket = try POSIXSocket.connect(
                     host: configuration.host,
                     port: configuration.port,
                     receiveBufferSize: configuration.bufferSize,
@@ -520,6 +520,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                     deadline: deadline,
                     wake: wake
                 )
+                if configuration.verifiesNewLinks { try socket.checkLink(deadline: deadline, wake: wake) }
+                return socket
             } catch {
                 switch error {
                 case .failed(let reason):

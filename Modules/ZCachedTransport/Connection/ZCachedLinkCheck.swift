@@ -1,0 +1,22 @@
+import ZCachedCore
+
+/// The `PING` a new link must answer before it takes requests, when
+/// ``ZCachedConnectionConfiguration/verifiesNewLinks`` is on; both transports send it.
+enum ZCachedLinkCheck {
+    /// The request, encoded once.
+    static let frame: [UInt8] = Array("*1\r\n$4\r\nPING\r\n\u{03}".utf8)
+
+    /// Why a link that stayed silent failed the check.
+    static let silence = "no reply before the connect timeout; zcached leaves some connections unanswered (PROTOCOL.md §4.2)"
+
+    /// The message of a link that failed the check for `reason`.
+    static func failure(_ reason: String) -> String {
+        "a new link failed the PING it must answer: \(reason)"
+    }
+
+    /// Checks the reply to ``frame``.
+    /// - Throws: ``ZCachedError/Code/unexpectedReply`` when it is not `+PONG`, or the server's error.
+    static func check(_ reply: ZCachedValue) throws(ZCachedError) {
+        try ZCachedServerCommands.Ping().response(from: reply)
+    }
+}
