@@ -32,14 +32,7 @@ enum Reliability {
         _ configuration: ZCachedTestServer.Configuration = .init(),
         _ body: (ZCachedTestServer) async throws -> Void
     ) async throws {
-        let server = try await ZCachedTestServer.start(configuration: configuration)
-        do {
-            try await body(server)
-        } catch {
-            await server.shutdown()
-            throw error
-        }
-        await server.shutdown()
+        try await ZCachedTestServer.withServer(configuration: configuration, body)
     }
 
     /// Retries `body` until it succeeds, for at most `timeout` (see ``ZCachedEventually``).

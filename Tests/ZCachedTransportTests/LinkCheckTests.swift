@@ -43,42 +43,47 @@ struct LinkCheckTests {
         }
     }
 
+    /// Starts a server whose next request gets `fault`, runs `body`, and shuts the server down.
+    static func withServer(answeringTheFirstRequestWith fault: ZCachedFault, _ body: (ZCachedTestServer) async throws -> Void) async throws {
+        try await ZCachedTestServer.withServer { server in
+            server.faults.inject(fault, on: .nextRequest)
+            try await body(server)
+        }
+    }
+
     @Test(arguments: Transport.allCases)
     func aNewLinkThatNeverAnswersIsReplacedBeforeItTakesRequests(_ transport: Transport) async throws {
-        let server = try await ZCachedTestServer.start()
-        server.faults.inject(.dropAllLaterReplies, on: .nextRequest)
-        let connection = try await Self.open(transport, Self.configuration(server))
-        #expect(server.statistics.connectionsAccepted == 2, "the silent link was not replaced while connecting")
-        await #expect(throws: Never.self) { try await connection.ping() }
-        await connection.close()
-        await server.shutdown()
+        try await Self.withServer(answeringTheFirstRequestWith: .dropAllLaterReplies) { server in
+            let connection = try await Self.open(transport, Self.configuration(server))
+            #expect(server.statistics.connectionsAccepted == 2, "the silent link was not replaced while connecting")
+            await #expect(throws: Never.self) { try await connection.ping() }
+            await connection.close()
+        }
     }
 
     @Test(arguments: Transport.allCases)
     func withoutTheCheckTheSilentLinkFailsTheFirstRequest(_ transport: Transport) async throws {
-        let server = try await ZCachedTestServer.start()
-        server.faults.inject(.dropAllLaterReplies, on: .nextRequest)
-        var configuration = Self.configuration(server)
-        configuration.verifiesNewLinks = false
-        let connection = try await Self.open(transport, configuration)
-        await #expect { try await connection.ping() } throws: { ($0 as? ZCachedError)?.code == .timeout }
-        // Read after the request reached the server: a connect without the check returns as soon
-        // as TCP connects, possibly before the server counted the connection.
-        #expect(server.statistics.connectionsAccepted == 1)
-        await connection.close()
-        await server.shutdown()
+        try await Self.withServer(answeringTheFirstRequestWith: .dropAllLaterReplies) { server in
+            var configuration = Self.configuration(server)
+            configuration.verifiesNewLinks = false
+            let connection = try await Self.open(transport, configuration)
+            await #expect { try await connection.ping() } throws: { ($0 as? ZCachedError)?.code == .timeout }
+            // Read after the request reached the server: a connect without the check returns as
+            // soon as TCP connects, possibly before the server counted the connection.
+            #expect(server.statistics.connectionsAccepted == 1)
+            await connection.close()
+        }
     }
 
     @Test(arguments: Transport.allCases)
     func aLinkThatAnswersThePingWronglyFailsToConnect(_ transport: Transport) async throws {
-        let server = try await ZCachedTestServer.start()
-        server.faults.inject(.replyWithGarbage, on: .nextRequest)
-        await #expect {
-            _ = try await Self.open(transport, Self.configuration(server, attempts: 1))
-        } throws: { error in
-            guard let error = error as? ZCachedError else { return false }
-            return error.code == .connectFailed && error.message.contains("PING")
+        try await Self.withServer(answeringTheFirstRequestWith: .replyWithGarbage) { server in
+            await #expect {
+                _ = try await Self.open(transport, Self.configuration(server, attempts: 1))
+            } throws: { error in
+                guard let error = error as? ZCachedError else { return false }
+                return error.code == .connectFailed && error.message.contains("PING")
+            }
         }
-        await server.shutdown()
     }
 }

@@ -59,6 +59,26 @@ public final class ZCachedTestServer: Sendable {
         return ZCachedTestServer(host: host, port: boundPort, services: services, listener: channel)
     }
 
+    /// Starts a server on a free loopback port, runs `body` with it, then shuts it down, whether
+    /// `body` succeeded or threw.
+    /// - Parameters:
+    ///   - configuration: Event loops, TLS and the request size limit.
+    ///   - body: The test.
+    /// - Throws: The error of binding the listening socket, or what `body` threw.
+    public static func withServer(
+        configuration: Configuration = .init(),
+        _ body: (ZCachedTestServer) async throws -> Void
+    ) async throws {
+        let server = try await start(configuration: configuration)
+        do {
+            try await body(server)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
     /// Stops listening and closes every connection. Calling it again does nothing.
     public func shutdown() async {
         if let channel = listener.withLock({ $0.take() }) {

@@ -19,6 +19,9 @@ enum ZCachedChannelFactory {
             if let bufferSize = configuration.bufferSize {
                 bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(bufferSize))
             }
+            // Kept here, not looked up in the pipeline later: a link that fails at once (its
+            // link check answered wrongly, say) leaves the pipeline before the lookup could run.
+            let installed = NIOLoopBoundBox<ZCachedChannelHandler?>.makeEmptyBox(eventLoop: eventLoop)
             let channel = try await bootstrap.channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext, let tls = configuration.tls {
@@ -26,11 +29,13 @@ enum ZCachedChannelFactory {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let ready = channel.eventLoop.makePromise(of: Void.self)
-                    try channel.pipeline.syncOperations.addHandler(ZCachedChannelHandler(configuration: configuration, readyPromise: ready), name: handlerName)
+                    let handler = ZCachedChannelHandler(configuration: configuration, readyPromise: ready)
+                    installed.value = handler
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }.connect(host: configuration.host, port: configuration.port).get()
             let handler = try await channel.eventLoop.submit {
-                let handler = try channel.pipeline.syncOperations.handler(type: ZCachedChannelHandler.self)
+                guard let handler = installed.value else { throw ChannelPipelineError.notFound }
                 return NIOLoopBound(handler, eventLoop: channel.eventLoop)
             }.get()
             try await waitUntilReady(channel: channel, handler: handler, timeout: configuration.connectTimeout)
@@ -41,8 +46,6 @@ enum ZCachedChannelFactory {
             throw ZCachedError(code: .connectFailed, message: "could not connect to \(target): \(error)")
         }
     }
-
-    private static let handlerName = "ZCachedChannelHandler"
 
     /// Waits for the handler to be ready (TLS handshake, link check), closing the channel on
     /// timeout.
