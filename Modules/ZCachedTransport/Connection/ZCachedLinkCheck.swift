@@ -14,6 +14,11 @@ enum ZCachedLinkCheck {
         "a new link failed the PING it must answer: \(reason)"
     }
 
+    /// `error`, with its message naming the check it failed.
+    static func failure(_ error: ZCachedError) -> ZCachedError {
+        ZCachedError(code: error.code, message: failure(error.message))
+    }
+
     /// Checks the reply to ``frame``.
     /// - Throws: ``ZCachedError/Code/unexpectedReply`` when it is not `+PONG`, or the server's error.
     static func check(_ reply: ZCachedValue) throws(ZCachedError) {

@@ -220,8 +220,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// The error that fails a link before it was ready: `error`, named as the link check's
     /// failure while the check waits for its reply.
     private func readinessFailure(_ error: ZCachedError) -> ZCachedError {
-        guard sentLinkCheck, !hasReceivedReply else { return error }
-        return ZCachedError(code: error.code, message: ZCachedLinkCheck.failure(error.message))
+        sentLinkCheck && !hasReceivedReply ? ZCachedLinkCheck.failure(error) : error
     }
 
     private func write(flushingNow: Bool) {

@@ -26,7 +26,7 @@ enum ZCachedReplySink {
                 try ZCachedLinkCheck.check(try result.get())
                 ready.succeed()
             } catch {
-                ready.fail(ZCachedError(code: error.code, message: ZCachedLinkCheck.failure(error.message)))
+                ready.fail(ZCachedLinkCheck.failure(error))
             }
         }
     }
