@@ -11,8 +11,10 @@ struct Comparison: Sendable {
     var ratio: Double? { raw.map { sdk.operationsPerSecond / $0.operationsPerSecond } }
 
     /// Runs `plan` with `client`, and, when `withBaseline`, the raw baseline alternating with it
-    /// for `rounds` rounds (raw first each round, so neither always runs on a warmer machine);
-    /// keeps each side's median run.
+    /// for `rounds` rounds; keeps each side's median run.
+    ///
+    /// The order swaps every round (raw then SDK, then SDK then raw, ...), so neither side always
+    /// runs first, on a cooler machine or a server that has done less work since it started.
     static func measure(
         _ client: ClientKind,
         _ plan: LoadPlan,
@@ -29,12 +31,15 @@ struct Comparison: Sendable {
         unacknowledged.rearmsQuickAck = false
         unacknowledged.requests = min(plan.requests, 200)
         unacknowledged.duration = plan.duration.map { min($0, .seconds(5)) }
-        for _ in 0..<max(1, rounds) {
-            if withBaseline, client != .raw {
+        let measuresRaw = withBaseline && client != .raw
+        for round in 0..<max(1, rounds) {
+            let sdkFirst = round % 2 == 1
+            if sdkFirst { sdkRuns.append(try await runner.run(client, plan)) }
+            if measuresRaw {
                 rawRuns.append(try await runner.run(.raw, plan))
                 if withoutQuickAck { rawWithoutQuickAckRuns.append(try await runner.run(.raw, unacknowledged)) }
             }
-            sdkRuns.append(try await runner.run(client, plan))
+            if !sdkFirst { sdkRuns.append(try await runner.run(client, plan)) }
         }
         return Comparison(sdk: median(sdkRuns)!, raw: median(rawRuns), rawWithoutQuickAck: median(rawWithoutQuickAckRuns))
     }
