@@ -1,9 +1,25 @@
 import ZCachedClient
 
 /// Runs one measured load with a given client, timing only the load (connecting is excluded).
+///
+/// Every run of a command uses the same ``KeptConnections``; ``shutdown()`` closes them and
+/// stops the embedded server.
 struct LoadRunner: Sendable {
     let target: BenchmarkTarget
     let progress: ProgressLine?
+    private let connections: KeptConnections
+
+    init(target: BenchmarkTarget, progress: ProgressLine?) {
+        self.target = target
+        self.progress = progress
+        self.connections = KeptConnections(target: target)
+    }
+
+    /// Closes the connections the runs kept open, then stops the embedded server, if any.
+    func shutdown() async {
+        await connections.closeAll()
+        await target.shutdown()
+    }
 
     /// Runs `plan` with `client` and returns what it measured.
     /// - Throws: when connecting fails, or when the raw baseline's socket fails.
@@ -13,17 +29,19 @@ struct LoadRunner: Sendable {
         let (seconds, tallies): (Double, [WorkerTally])
         switch client {
         case .raw:
-            let sockets = try (0..<plan.connections).map { _ in
-                try RawSocketLoad(host: target.host, port: target.port, rearmsQuickAck: plan.rearmsQuickAck)
-            }
-            (seconds, tallies) = try await timed(label, budget) {
-                try await onDedicatedThreads(sockets.count) { index in
-                    try Self.rawWorker(sockets[index], plan: plan, budget: budget)
+            let sockets = try await connections.raw(plan.connections)
+            do {
+                (seconds, tallies) = try await timed(label, budget) {
+                    try await onDedicatedThreads(sockets.count) { index in
+                        try Self.rawWorker(sockets[index], plan: plan, budget: budget)
+                    }
                 }
+            } catch {
+                await connections.discardRawSockets()
+                throw error
             }
         case .blocking:
-            let sdk = try ZCachedBlockingClient(configuration: target.clientConfiguration(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck))
-            defer { sdk.close() }
+            let sdk = try await connections.blocking(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck)
             (seconds, tallies) = try await timed(label, budget) {
                 try await onDedicatedThreads(plan.sdkCallerCount) { _ in
                     plan.sendsBatches
@@ -32,8 +50,7 @@ struct LoadRunner: Sendable {
                 }
             }
         case .async:
-            let sdk = ZCachedClient(configuration: target.clientConfiguration(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck))
-            try await sdk.connect()
+            let sdk = try await connections.async(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck)
             (seconds, tallies) = try await timed(label, budget) {
                 let connections = sdk.pool.all
                 return await withTaskGroup(of: WorkerTally.self) { group in
@@ -52,22 +69,13 @@ struct LoadRunner: Sendable {
                     return await group.reduce(into: []) { $0.append($1) }
                 }
             }
-            await sdk.close()
         }
         return LoadResult(client: client, plan: plan, seconds: seconds, tally: .merged(tallies))
     }
 
-    /// Stores the values the workload reads, through an async client.
+    /// Stores the values the workload reads, through the kept single-connection async client.
     func populate(_ workload: Workload) async throws {
-        let sdk = ZCachedClient(configuration: target.clientConfiguration(connections: 1, rearmsQuickAck: true))
-        try await sdk.connect()
-        do {
-            try await workload.populate(sdk)
-        } catch {
-            await sdk.close()
-            throw error
-        }
-        await sdk.close()
+        try await workload.populate(connections.async(connections: 1, rearmsQuickAck: true))
     }
 
     /// What the progress line calls a run: the test, the client and how it sends.
@@ -100,11 +108,11 @@ struct LoadRunner: Sendable {
         while let numbers = budget.claim(plan.rawDepth) {
             let started = monotonicNanoseconds()
             if numbers.count == 1 {
-                try socket.roundTrip(workload.frames[workload.variant(of: numbers.lowerBound)], replies: 1)
+                try socket.roundTrip(workload.frames[workload.variant(of: numbers.lowerBound)], replies: 1, rearmsQuickAck: plan.rearmsQuickAck)
             } else {
                 batch.removeAll(keepingCapacity: true)
                 for number in numbers { batch.append(contentsOf: workload.frames[workload.variant(of: number)]) }
-                try socket.roundTrip(batch, replies: numbers.count)
+                try socket.roundTrip(batch, replies: numbers.count, rearmsQuickAck: plan.rearmsQuickAck)
             }
             tally.recordReplies(numbers.count, after: monotonicNanoseconds() - started)
             budget.complete(numbers.count)

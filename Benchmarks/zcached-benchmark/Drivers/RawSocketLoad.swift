@@ -4,21 +4,20 @@ import Glibc
 
 /// The baseline: a minimal raw-socket load loop with no SDK. It writes pre-encoded frames and
 /// counts `0x03` terminators in what comes back, with one reusable receive buffer, TCP_NODELAY
-/// and (on Linux, unless turned off) TCP_QUICKACK re-armed after each read, as the SDK does;
-/// like the SDK's new links, each connection first answers a `PING`, before the timed part.
+/// and (on Linux, unless a run turns it off) TCP_QUICKACK re-armed after each read, as the SDK
+/// does; like the SDK's new links, each connection first answers a `PING`, before the timed part.
 ///
 /// `@unchecked Sendable`: a run hands each socket to exactly one worker thread and joins the
 /// threads before the socket is dropped, so its buffer is never touched by two threads at once.
 final class RawSocketLoad: @unchecked Sendable {
     private let descriptor: Int32
-    private let rearmsQuickAck: Bool
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     private static let replyTimeoutSeconds = 10
 
     /// Connects, with up to three tries to get a connection that answers a `PING`, as the SDK
     /// checks each new link: a real zcached sometimes never answers a fresh connection
     /// (PROTOCOL.md §4.2), and the baseline should not fail where the SDK would not.
-    init(host: String, port: Int, rearmsQuickAck: Bool) throws {
+    init(host: String, port: Int) throws {
         var descriptor: Int32 = -1
         for _ in 0..<3 {
             descriptor = try Self.openSocket(host: host, port: port)
@@ -28,7 +27,6 @@ final class RawSocketLoad: @unchecked Sendable {
         }
         guard descriptor >= 0 else { throw BenchmarkError("\(host):\(port) did not answer a PING on 3 new connections") }
         self.descriptor = descriptor
-        self.rearmsQuickAck = rearmsQuickAck
     }
 
     private static func openSocket(host: String, port: Int) throws -> Int32 {
@@ -72,8 +70,9 @@ final class RawSocketLoad: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Sends `frames` in one write and reads until `replies` terminators have arrived.
-    func roundTrip(_ frames: [UInt8], replies: Int) throws {
+    /// Sends `frames` in one write and reads until `replies` terminators have arrived,
+    /// re-arming TCP_QUICKACK after each read when `rearmsQuickAck`.
+    func roundTrip(_ frames: [UInt8], replies: Int, rearmsQuickAck: Bool) throws {
         var offset = 0
         while offset < frames.count {
             let written = frames[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

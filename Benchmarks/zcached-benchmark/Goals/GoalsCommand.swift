@@ -83,7 +83,7 @@ struct GoalsCommand: AsyncParsableCommand {
             }
             verdicts.append(Format.pad(goal.name, 34) + verdict)
         }
-        await target.shutdown()
+        await runner.shutdown()
         if !json {
             print("goal                              ratio to raw    target  verdict")
             verdicts.forEach { print($0) }

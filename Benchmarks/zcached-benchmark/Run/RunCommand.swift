@@ -108,9 +108,9 @@ struct RunCommand: AsyncParsableCommand {
                 report.print(comparison)
             }
         } catch {
-            await target.shutdown()
+            await runner.shutdown()
             throw error
         }
-        await target.shutdown()
+        await runner.shutdown()
     }
 }
