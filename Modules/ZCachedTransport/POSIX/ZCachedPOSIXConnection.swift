@@ -273,7 +273,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 if writeFailure == nil, link.pipeline.hasRequestsToWrite {
                     let writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
                     var burst: [UInt8] = []
-                    while case let group = link.pipeline.nextFramesToWrite(deadline: writeDeadline), !group.isEmpty {
+                    let due = Link.pipelineTime(writeDeadline)
+                    while case let group = link.pipeline.nextFramesToWrite(deadline: due), !group.isEmpty {
                         for frame in group { burst.append(contentsOf: frame) }
                     }
                     if !burst.isEmpty {
@@ -287,7 +288,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 }
                 // With nothing in flight the pipeline always writes a request, so no deadline
                 // means the writing failed and every reply that could come has been read.
-                guard let due = link.pipeline.earliestDeadline else {
+                guard let due = link.pipeline.earliestDeadline.map(Link.instant(atPipelineTime:)) else {
                     throw writeFailure ?? .violation(.protocolViolation("the batch stalled with requests left unsent"))
                 }
                 let reply: ZCachedValue
