@@ -3,8 +3,14 @@ import ZCachedCore
 /// The `PING` a new link must answer before it takes requests, when
 /// ``ZCachedConnectionConfiguration/verifiesNewLinks`` is on; both transports send it.
 enum ZCachedLinkCheck {
-    /// The request, encoded once.
-    static let frame: [UInt8] = Array("*1\r\n$4\r\nPING\r\n\u{03}".utf8)
+    /// The request, encoded once, by the same encoder and command that ``check(_:)`` reads the
+    /// reply of.
+    static let frame: [UInt8] = {
+        var encoder = ZCachedRequestEncoder()
+        // PING has no arguments: it always passes validation.
+        try! encoder.encode(ZCachedServerCommands.Ping())
+        return encoder.bytes
+    }()
 
     /// Why a link that stayed silent failed the check.
     static let silence = "no reply before the connect timeout; zcached leaves some connections unanswered (PROTOCOL.md §4.2)"

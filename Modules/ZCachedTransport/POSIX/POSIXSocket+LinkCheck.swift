@@ -19,7 +19,7 @@ extension POSIXSocket {
     }
 
     private func exchangeLinkCheck(deadline: ContinuousClock.Instant, wake: Int32) throws(ConnectError) {
-        // An empty send buffer always takes the 14 bytes at once.
+        // An empty send buffer always takes the whole (15-byte) frame at once.
         let sent = ZCachedLinkCheck.frame.withUnsafeBytes { bytes in
             Result { () throws(POSIXSystemCallError) -> Int in try send(bytes) }
         }
