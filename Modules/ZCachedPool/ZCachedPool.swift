@@ -17,8 +17,8 @@ import ZCachedTransport
 /// The pool owns the connections it holds: the methods that remove connections return them, and
 /// the transport-specific extensions (`reduce(by:force:)`, `close()`) close them.
 public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
-    private let connections: ZCachedLock<[Connection]>
-    private let rotation = Atomic<Int>(0)
+    @usableFromInline let connections: ZCachedLock<[Connection]>
+    @usableFromInline let rotation = Atomic<Int>(0)
 
     /// Makes a pool holding `connections`.
     /// - Parameter connections: The connections to start with.
@@ -44,7 +44,11 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     ///   ones, then ones on the calling thread.
     /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when no connection is connected or
     ///   reconnecting.
+    @inlinable
     public func leastLoaded() throws(ZCachedError) -> Connection {
+        // Inlinable so that each client gets a copy specialised for its transport: unspecialised,
+        // every call looked up the metadata of `Connection?` and of the ranking tuple at run
+        // time, ~50 ns of ~115 per call with one connection (BENCHMARKS.md, round 10).
         let chosen = connections.withLock { connections -> Connection? in
             if connections.count == 1 {
                 // Nothing to rank, so skip reading the load and the thread of the only one.

@@ -28,6 +28,7 @@
 // through `withLock`'s `sending` result, so no non-Sendable state stays reachable from outside
 // the lock: the rules that make `Synchronization.Mutex` Sendable for any value. `mutex` itself
 // never changes after `init` and is destroyed in `deinit`, when no other reference exists.
+@usableFromInline
 package final class ZCachedLock<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
@@ -64,6 +65,7 @@ package final class ZCachedLock<Value>: @unchecked Sendable {
     /// - Parameter body: Reads or changes the value; it must not call `withLock` on this lock.
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws; the lock is released either way.
+    @usableFromInline
     package func withLock<Result, Failure: Error>(
         _ body: (inout sending Value) throws(Failure) -> sending Result
     ) throws(Failure) -> sending Result {
