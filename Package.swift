@@ -209,6 +209,7 @@ if Context.environment["ZCACHED_PACKAGE_BENCHMARKS"] != nil {
             dependencies: [
                 "ZCachedCore",
                 "ZCachedTransport",
+                "ZCachedPool",
                 "ZCachedTesting",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],

@@ -1,6 +1,7 @@
 import Benchmark
 import Synchronization
 import ZCachedCore
+import ZCachedPool
 import ZCachedTesting
 import ZCachedTransport
 
@@ -91,6 +92,47 @@ let benchmarks: @Sendable () -> Void = {
         try await RoundTripFixture.start(storing: value)
     } teardown: {
         await RoundTripFixture.current.withLock { $0.take() }?.stop()
+    }
+
+    // Every request of a client starts with this pick; it used to be unspecialised generic code.
+    for size in [1, 8] {
+        Benchmark(
+            "Pick the least-loaded connection, pool of \(size)",
+            configuration: .init(metrics: [.instructions, .mallocCountTotal, .wallClock], scalingFactor: .kilo, maxDuration: .seconds(2))
+        ) { benchmark, fixture in
+            for _ in benchmark.scaledIterations {
+                blackHole(try fixture.pool.leastLoaded())
+            }
+        } setup: {
+            try await PoolFixture.start(connections: size)
+        } teardown: {
+            await PoolFixture.current.withLock { $0.take() }?.stop()
+        }
+    }
+}
+
+/// The embedded server and pool of connected links the pool benchmarks use.
+struct PoolFixture: Sendable {
+    let server: ZCachedTestServer
+    let pool: ZCachedPool<ZCachedNIOConnection>
+
+    /// The fixture of the running benchmark, for its teardown.
+    static let current = Mutex<PoolFixture?>(nil)
+
+    static func start(connections: Int) async throws -> PoolFixture {
+        let server = try await ZCachedTestServer.start()
+        var opened: [ZCachedNIOConnection] = []
+        for _ in 0..<connections {
+            opened.append(try await ZCachedNIOConnection.connect(configuration: .init(host: server.host, port: server.port)))
+        }
+        let fixture = PoolFixture(server: server, pool: ZCachedPool(connections: opened))
+        current.withLock { $0 = fixture }
+        return fixture
+    }
+
+    func stop() async {
+        await pool.close()
+        await server.shutdown()
     }
 }
 
