@@ -75,7 +75,8 @@ struct GoalsCommand: AsyncParsableCommand {
                 let ratio = comparison.ratio ?? 0
                 verdict = Format.pad(Format.decimal(ratio, digits: 3) + "x", 8, right: true)
                     + Format.pad("≥ " + Format.decimal(goal.target, digits: 2) + "x", 10, right: true)
-                    + "  " + (ratio >= goal.target ? "met" : "below")
+                    + "  " + Format.pad(ratio >= goal.target ? "met" : "below", 7)
+                    + (comparison.roundRatioRange.map(Format.ratioRange) ?? "")
             } catch {
                 failedGoals += 1
                 verdict = "  failed: \(error)"
@@ -85,7 +86,7 @@ struct GoalsCommand: AsyncParsableCommand {
         }
         await runner.shutdown()
         if !json {
-            print("goal                              ratio to raw    target  verdict")
+            print("goal                              ratio to raw    target  verdict rounds")
             verdicts.forEach { print($0) }
         }
         if failedGoals > 0 { throw ExitCode.failure }

@@ -29,6 +29,7 @@ struct ComparisonReport {
         }
         if let ratio = comparison.ratio {
             var line = "ratio to raw: \(Format.decimal(ratio, digits: 2))x"
+            if let range = comparison.roundRatioRange { line += " (rounds: \(Format.ratioRange(range)))" }
             if let unacknowledged = comparison.rawWithoutQuickAck {
                 line += "; to raw without TCP_QUICKACK: \(Format.decimal(comparison.sdk.operationsPerSecond / unacknowledged.operationsPerSecond, digits: 2))x"
             }
@@ -62,6 +63,7 @@ struct ComparisonReport {
         var keysPerRequest: Int
         var runs: [Run]
         var ratioToRaw: Double?
+        var roundRatios: [Double]
     }
 
     private func printJSON(_ comparison: Comparison) {
@@ -87,7 +89,8 @@ struct ComparisonReport {
             keyspace: shape.keyspace,
             keysPerRequest: shape.keysPerMultiKeyRequest,
             runs: runs,
-            ratioToRaw: comparison.ratio
+            ratioToRaw: comparison.ratio,
+            roundRatios: comparison.roundRatios
         )
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -25,6 +25,11 @@ enum Format {
             : decimal(Double(nanoseconds) / 1_000_000, digits: 2) + " ms"
     }
 
+    /// The spread of per-round ratios as `0.52–0.70x`.
+    static func ratioRange(_ range: ClosedRange<Double>) -> String {
+        decimal(range.lowerBound, digits: 2) + "–" + decimal(range.upperBound, digits: 2) + "x"
+    }
+
     /// `text` padded with spaces to `width`, left or right aligned.
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let padding = String(repeating: " ", count: max(0, width - text.count))

@@ -6,9 +6,18 @@ struct Comparison: Sendable {
     var raw: LoadResult?
     /// The raw baseline without TCP_QUICKACK, for replies over 4 KiB.
     var rawWithoutQuickAck: LoadResult?
+    /// Each round's SDK rate as a share of the raw rate measured next to it, in round order;
+    /// empty without a baseline. Their spread shows how far the machine moved during the runs.
+    var roundRatios: [Double] = []
 
     /// The SDK's rate as a share of the raw baseline's.
     var ratio: Double? { raw.map { sdk.operationsPerSecond / $0.operationsPerSecond } }
+
+    /// The lowest and highest of ``roundRatios``, when there are at least two.
+    var roundRatioRange: ClosedRange<Double>? {
+        guard roundRatios.count > 1, let lowest = roundRatios.min(), let highest = roundRatios.max() else { return nil }
+        return lowest...highest
+    }
 
     /// Runs `plan` with `client`, and, when `withBaseline`, the raw baseline alternating with it
     /// for `rounds` rounds; keeps each side's median run.
@@ -41,7 +50,12 @@ struct Comparison: Sendable {
             }
             if !sdkFirst { sdkRuns.append(try await runner.run(client, plan)) }
         }
-        return Comparison(sdk: median(sdkRuns)!, raw: median(rawRuns), rawWithoutQuickAck: median(rawWithoutQuickAckRuns))
+        return Comparison(
+            sdk: median(sdkRuns)!,
+            raw: median(rawRuns),
+            rawWithoutQuickAck: median(rawWithoutQuickAckRuns),
+            roundRatios: zip(sdkRuns, rawRuns).map { $0.operationsPerSecond / $1.operationsPerSecond }
+        )
     }
 
     private static func median(_ runs: [LoadResult]) -> LoadResult? {
