@@ -56,7 +56,7 @@ import ZCachedTesting
             return silent ? .matched : .differed
         }
         let received = try connection.receiveReplies(replyCount)
-        guard received.count { $0 == 0x03 } == replyCount else { return .lost }
+        guard received.count(where: { $0 == 0x03 }) == replyCount else { return .lost }
         let matches = try Self.reply(received, matches: expected, for: vector)
         #expect(
             matches,
