@@ -85,13 +85,16 @@ let benchmarks: @Sendable () -> Void = {
         "Round trip GET, NIO connection, embedded server",
         configuration: .init(metrics: [.instructions, .mallocCountTotal, .wallClock], maxDuration: .seconds(3))
     ) { benchmark, fixture in
+        let connection = fixture.pool.all[0]
         for _ in benchmark.scaledIterations {
-            blackHole(try await fixture.connection.send(ZCachedKeyCommands.Get("key:1")))
+            blackHole(try await connection.send(ZCachedKeyCommands.Get("key:1")))
         }
-    } setup: {
-        try await RoundTripFixture.start(storing: value)
+    } setup: { () async throws -> EmbeddedServerFixture in
+        let fixture = try await EmbeddedServerFixture.start(connections: 1)
+        _ = try await fixture.pool.all[0].send(ZCachedKeyCommands.Set("key:1", value))
+        return fixture
     } teardown: {
-        await RoundTripFixture.current.withLock { $0.take() }?.stop()
+        await EmbeddedServerFixture.stopCurrent()
     }
 
     // Every request of a client starts with this pick; it used to be unspecialised generic code.
@@ -104,57 +107,37 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(try fixture.pool.leastLoaded())
             }
         } setup: {
-            try await PoolFixture.start(connections: size)
+            try await EmbeddedServerFixture.start(connections: size)
         } teardown: {
-            await PoolFixture.current.withLock { $0.take() }?.stop()
+            await EmbeddedServerFixture.stopCurrent()
         }
     }
 }
 
-/// The embedded server and pool of connected links the pool benchmarks use.
-struct PoolFixture: Sendable {
+/// The embedded server and the pool of connected NIO links the round-trip and pool benchmarks use.
+struct EmbeddedServerFixture: Sendable {
     let server: ZCachedTestServer
     let pool: ZCachedPool<ZCachedNIOConnection>
 
     /// The fixture of the running benchmark, for its teardown.
-    static let current = Mutex<PoolFixture?>(nil)
+    private static let current = Mutex<EmbeddedServerFixture?>(nil)
 
-    static func start(connections: Int) async throws -> PoolFixture {
+    /// Starts a server and opens `connections` links to it; the fixture becomes the current one.
+    static func start(connections: Int) async throws -> EmbeddedServerFixture {
         let server = try await ZCachedTestServer.start()
         var opened: [ZCachedNIOConnection] = []
         for _ in 0..<connections {
             opened.append(try await ZCachedNIOConnection.connect(configuration: .init(host: server.host, port: server.port)))
         }
-        let fixture = PoolFixture(server: server, pool: ZCachedPool(connections: opened))
+        let fixture = EmbeddedServerFixture(server: server, pool: ZCachedPool(connections: opened))
         current.withLock { $0 = fixture }
         return fixture
     }
 
-    func stop() async {
-        await pool.close()
-        await server.shutdown()
-    }
-}
-
-/// The embedded server and connection the round-trip benchmark uses.
-struct RoundTripFixture: Sendable {
-    let server: ZCachedTestServer
-    let connection: ZCachedNIOConnection
-
-    /// The fixture of the running benchmark, for its teardown.
-    static let current = Mutex<RoundTripFixture?>(nil)
-
-    static func start(storing value: ZCachedValue) async throws -> RoundTripFixture {
-        let server = try await ZCachedTestServer.start()
-        let connection = try await ZCachedNIOConnection.connect(configuration: .init(host: server.host, port: server.port))
-        _ = try await connection.send(ZCachedKeyCommands.Set("key:1", value))
-        let fixture = RoundTripFixture(server: server, connection: connection)
-        current.withLock { $0 = fixture }
-        return fixture
-    }
-
-    func stop() async {
-        await connection.close()
-        await server.shutdown()
+    /// Closes the current fixture's links and stops its server.
+    static func stopCurrent() async {
+        guard let fixture = current.withLock({ $0.take() }) else { return }
+        await fixture.pool.close()
+        await fixture.server.shutdown()
     }
 }
