@@ -107,13 +107,18 @@ struct POSIXSocket {
         let socket: POSIXSocket
         do {
             socket = try POSIXSocket(family: address.ai_family)
+        } catch {
+            throw .failed("cannot open a socket for \(endpoint): \(error)")
+        }
+        do {
             try socket.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")
             if let receiveBufferSize {
                 try socket.setOption(SOL_SOCKET, SO_RCVBUF, Int32(clamping: receiveBufferSize), "setsockopt(SO_RCVBUF)")
             }
             try socket.setReceiveTimeout(receiveTimeout)
         } catch {
-            throw .failed("cannot open a socket for \(endpoint): \(error)")
+            socket.close()
+            throw .failed("cannot configure a socket for \(endpoint): \(error)")
         }
         do {
             try socket.establish(to: address, endpoint: endpoint, deadline: deadline, wake: wake)
@@ -234,14 +239,17 @@ struct POSIXSocket {
     /// One system call per read, where a `poll` and a non-blocking `recv` would take two. The
     /// socket must have been made blocking with ``makeBlocking()``.
     /// - Returns: The number of bytes read, `0` at end of stream (or after ``shutDown()``), or
-    ///   `nil` when the receive timeout elapsed first.
+    ///   `nil` when the receive timeout elapsed or a signal interrupted the wait. Unlike other
+    ///   calls, an interrupted `recv` is not retried here: a retry would wait a whole receive
+    ///   timeout again, so a steady stream of signals could hold the caller past its deadline.
+    ///   The caller re-arms the timeout from its deadline and calls again.
     /// - Throws: ``POSIXSystemCallError``, for example `ECONNRESET`.
     func receiveWaiting(into buffer: UnsafeMutableRawBufferPointer) throws(POSIXSystemCallError) -> Int? {
-        do {
-            return try posixSystemCall("recv") { recv(descriptor, buffer.baseAddress, buffer.count, 0) }
-        } catch  where error.wouldBlock {
-            return nil
-        }
+        let received = recv(descriptor, buffer.baseAddress, buffer.count, 0)
+        guard received == -1 else { return received }
+        let error = POSIXSystemCallError(call: "recv", errnoCode: errno)
+        guard error.wouldBlock || error.errnoCode == EINTR else { throw error }
+        return nil
     }
 
     /// Clears `O_NONBLOCK` once connected, so that ``receiveWaiting(into:)`` blocks in `recv`.
@@ -257,9 +265,11 @@ struct POSIXSocket {
     /// - Throws: ``POSIXSystemCallError`` when `setsockopt` fails.
     func setReceiveTimeout(_ timeout: Duration) throws(POSIXSystemCallError) {
         let (seconds, attoseconds) = max(timeout, .microseconds(1)).components
+        // Rounding up can reach a whole second, which `setsockopt` refuses as a microsecond count.
+        let microseconds = (attoseconds + 999_999_999_999) / 1_000_000_000_000
         var value = timeval()
-        value.tv_sec = .init(seconds)
-        value.tv_usec = .init((attoseconds + 999_999_999_999) / 1_000_000_000_000)
+        value.tv_sec = .init(seconds == .max ? seconds : seconds + microseconds / 1_000_000)
+        value.tv_usec = .init(microseconds % 1_000_000)
         _ = try posixSystemCall("setsockopt(SO_RCVTIMEO)") {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
         }
@@ -336,6 +346,8 @@ struct POSIXSocket {
         let remaining = deadline - .now
         guard remaining > .zero else { return nil }
         let (seconds, attoseconds) = remaining.components
+        // Past ~24 days `poll` cannot wait that long in one call anyway; the caller calls again.
+        guard seconds < Int64(Int32.max / 1000) else { return Int32.max }
         let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
         return Int32(clamping: milliseconds)
     }

@@ -163,6 +163,70 @@ import ZCachedTransport
         }
     }
 
+    #if os(Linux)
+    @Test func signalsDoNotHoldAReadPastItsDeadline() async throws {
+        // A handler that does nothing, installed without SA_RESTART: the signal then ends the
+        // blocked `recv` with EINTR, which a plain retry would answer with another whole receive
+        // timeout.
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        action.sa_flags = 0
+        sigemptyset(&action.sa_mask)
+        sigaction(SIGUSR1, &action, nil)
+        let configuration = posixTestConfiguration(requestTimeout: .milliseconds(300))
+        try await withPOSIXConnection(configuration) { connection, server in
+            server.faults.inject(.delayReply(.seconds(5)), on: .everyRequest)
+            let caller = Mutex<pthread_t?>(nil)
+            let finished = Atomic<Bool>(false)
+            // The caller's thread stays alive until the signals stop, so none reaches a thread
+            // that has exited.
+            let signalsStopped = DispatchSemaphore(value: 0)
+            async let outcome = onThread { () -> (ZCachedError.Code?, Duration) in
+                // Foundation starts its threads with signals blocked; a plain thread has them open.
+                var signals = sigset_t()
+                sigemptyset(&signals)
+                sigaddset(&signals, SIGUSR1)
+                pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+                caller.withLock { $0 = pthread_self() }
+                let start = ContinuousClock.now
+                let error = errorOf { try connection.send(Server.Ping()) }
+                let duration = ContinuousClock.now - start
+                finished.store(true, ordering: .sequentiallyConsistent)
+                signalsStopped.wait()
+                return (error?.code, duration)
+            }
+            // Interrupt the read every 50 ms, well inside its 300 ms, for at most 3 s.
+            let start = ContinuousClock.now
+            while !finished.load(ordering: .sequentiallyConsistent), ContinuousClock.now - start < .seconds(3) {
+                if let thread = caller.withLock({ $0 }) { pthread_kill(thread, SIGUSR1) }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            signalsStopped.signal()
+            let (code, duration) = try await outcome
+            server.faults.removeAll()
+            #expect(code == .timeout)
+            #expect(duration < .milliseconds(1_500), "took \(duration)")
+        }
+    }
+    #endif
+
+    @Test func aTimeoutJustShortOfAWholeSecondIsKept() async throws {
+        // Rounded up to microseconds, 1.9999995 s used to make `tv_usec` 1,000,000, which
+        // setsockopt refuses: every connect failed, and leaked its socket.
+        let configuration = posixTestConfiguration(requestTimeout: .nanoseconds(1_999_999_500))
+        try await withPOSIXConnection(configuration) { connection, _ in
+            try await onThread { try connection.send(Server.Ping()) }
+        }
+    }
+
+    @Test func timeoutsOfCenturiesMeanPracticallyNever() async throws {
+        var configuration = posixTestConfiguration(requestTimeout: .seconds(Int64.max))
+        configuration.connectTimeout = .seconds(Int64.max)
+        try await withPOSIXConnection(configuration) { connection, _ in
+            try await onThread { try connection.send(Server.Ping()) }
+        }
+    }
+
     @Test func aReadBoundedShortForAQueuedRequestGetsItsFullTimeAgainLater() async throws {
         let configuration = posixTestConfiguration(requestTimeout: .seconds(1))
         try await withPOSIXConnection(configuration) { connection, server in
