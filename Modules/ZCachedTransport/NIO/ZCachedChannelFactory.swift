@@ -6,9 +6,17 @@ import ZCachedCore
 /// Opens one channel to the server: TCP with TCP_NODELAY, optional TLS 1.3, and the zcached
 /// handler, ready to take requests.
 enum ZCachedChannelFactory {
+    /// Connects, and returns once the link may take requests.
+    /// - Parameters:
+    ///   - configuration: The connection's settings.
+    ///   - eventLoop: The loop the channel runs on.
+    ///   - linkDown: Called once, on `eventLoop`, when the link stops serving requests (see
+    ///     ``ZCachedChannelHandler``), also for a link that fails before it is returned.
+    /// - Throws: ``ZCachedError/Code/connectFailed``.
     static func makeChannel(
         configuration: ZCachedConnectionConfiguration,
-        eventLoop: any EventLoop
+        eventLoop: any EventLoop,
+        linkDown: ZCachedChannelHandler.LinkDownHandler? = nil
     ) async throws(ZCachedError) -> (any Channel, NIOLoopBound<ZCachedChannelHandler>) {
         let target = "\(configuration.host):\(configuration.port)"
         do {
@@ -29,7 +37,7 @@ enum ZCachedChannelFactory {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let ready = channel.eventLoop.makePromise(of: Void.self)
-                    let handler = ZCachedChannelHandler(configuration: configuration, readyPromise: ready)
+                    let handler = ZCachedChannelHandler(configuration: configuration, readyPromise: ready, linkDown: linkDown)
                     installed.value = handler
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }

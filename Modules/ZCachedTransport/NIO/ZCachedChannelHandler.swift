@@ -33,13 +33,21 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// Whether this channel has delivered at least one reply: a link that closes before that
     /// counts as a failed connect attempt.
     private(set) var hasReceivedReply = false
+    /// Told once, on the loop, that this link no longer serves requests (``reportLinkDown(_:)``).
+    private var linkDown: LinkDownHandler?
+
+    /// What the handler tells its owner when the link stops serving: the channel, and whether it
+    /// delivered a reply before (a link that never did counts as a failed connect attempt).
+    typealias LinkDownHandler = @Sendable (_ channel: any Channel, _ wasServing: Bool) -> Void
 
     /// Makes a handler.
     /// - Parameters:
     ///   - configuration: The connection's settings (window, timeouts, limits, reconnect).
     ///   - readyPromise: Succeeded when the connection can take requests (after the TLS
     ///     handshake when TLS is on), failed if the channel closes first.
-    init(configuration: ZCachedConnectionConfiguration, readyPromise: EventLoopPromise<Void>) {
+    ///   - linkDown: Called once, on the loop, when the link stops serving requests.
+    init(configuration: ZCachedConnectionConfiguration, readyPromise: EventLoopPromise<Void>, linkDown: LinkDownHandler? = nil) {
+        self.linkDown = linkDown
         self.pipeline = ZCachedRequestPipeline(window: configuration.inFlightWindow)
         self.decoder = ZCachedReplyDecoder(limits: configuration.replyLimits)
         self.requestTimeout = TimeAmount(configuration.requestTimeout)
@@ -129,6 +137,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         // complete the promise here, or it dies uncompleted with the handler. A promise that is
         // already completed ignores this.
         readyPromise.fail(readinessFailure(closeError ?? linkBrokenError))
+        reportLinkDown(context.channel)
         // The context holds this handler: keeping it would make a cycle that outlives the
         // channel, leaking the handler, its pipeline and its buffers with every closed link.
         self.context = nil
@@ -205,6 +214,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         let error = closeError ?? linkBrokenError
         closeError = error
         readyPromise.fail(readinessFailure(error))
+        reportLinkDown(context.channel)
         failAll(with: error)
         deadlineTimer?.cancel()
         deadlineTimer = nil
@@ -289,15 +299,27 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         close(with: ZCachedError(code: .protocolViolation, message: "\(error.message); the connection was closed and its pending requests may or may not have run"))
     }
 
-    /// Closes the channel, then fails every pending request: the connection sees the link go
-    /// down (its close callbacks run inline on this loop) before any caller hears of it, so a
-    /// caller that got the error never finds the connection still reporting itself connected.
+    /// Reports the link down, closes the channel, then fails every pending request: the owner
+    /// hears of it before any caller does, so a caller that got the error never finds the
+    /// connection still reporting itself connected, and the owner need not wait for the close to
+    /// finish (NIO completes it a loop task later; TLS waits up to seconds for the server's
+    /// `close_notify`).
     private func close(with error: ZCachedError) {
         guard closeError == nil else { return }
         closeError = error
         let pending = pipeline.removeAll()
+        if let context { reportLinkDown(context.channel) }
         context?.close(promise: nil)
         for sink in pending { sink.resume(returning: .failure(error)) }
+    }
+
+    /// Tells the owner, once, that the link no longer serves requests: when the handler closes
+    /// it, when the channel goes inactive, or when the handler leaves the pipeline, whichever
+    /// comes first.
+    private func reportLinkDown(_ channel: any Channel) {
+        guard let linkDown else { return }
+        self.linkDown = nil
+        linkDown(channel, hasReceivedReply)
     }
 
     private func failAll(with error: ZCachedError) {
@@ -306,8 +328,12 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 }
 
 extension TimeAmount {
+    /// The duration in nanoseconds, saturating: a timeout of centuries means "practically never",
+    /// not a crash.
     init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (nanoseconds, carryOverflow) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        self = .nanoseconds(overflow || carryOverflow ? (seconds < 0 ? .min : .max) : nanoseconds)
     }
 }

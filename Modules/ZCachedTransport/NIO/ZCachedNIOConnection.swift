@@ -303,8 +303,15 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                     break
                 }
             }
+            // Closed by its owner meanwhile: no new link, since opening and closing one is the
+            // churn that silences other connections on the server (PROTOCOL.md §4.2).
+            guard state != .closed else { throw Self.closedWhileConnecting }
             do throws(ZCachedError) {
-                let (channel, handler) = try await ZCachedChannelFactory.makeChannel(configuration: configuration, eventLoop: taskExecutor.eventLoop)
+                let (channel, handler) = try await ZCachedChannelFactory.makeChannel(
+                    configuration: configuration,
+                    eventLoop: taskExecutor.eventLoop,
+                    linkDown: { [weak self] channel, wasServing in self?.linkClosed(channel, wasServing: wasServing) }
+                )
                 let previous: ZCachedConnectionState? = updateLink { link in
                     if case .closed = link { return nil }
                     defer { link = .active(channel, handler) }
@@ -312,9 +319,11 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 }
                 guard let previous else {
                     channel.close(promise: nil)
-                    throw ZCachedError(code: .connectionClosed, message: "the connection was closed while connecting")
+                    throw Self.closedWhileConnecting
                 }
                 configuration.report(connectionID: id, from: previous, to: .connected)
+                // The handler reports the link down as soon as it stops serving; a link that went
+                // down before it was published here is caught when its close completes.
                 channel.closeFuture.whenComplete { [weak self] _ in
                     // Runs on the channel's event loop, where the handler may be read.
                     self?.linkClosed(channel, wasServing: handler.value.hasReceivedReply)
@@ -334,7 +343,11 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         throw lastError
     }
 
-    /// Called when a channel closes: reconnect when configured to, unless the owner closed it.
+    private static let closedWhileConnecting = ZCachedError(code: .connectionClosed, message: "the connection was closed while connecting")
+
+    /// Called on the channel's loop when a link stops serving (its handler closed it, or it went
+    /// inactive), and again when its close completes: reconnect when configured to, unless the
+    /// owner closed it. Only the first call for the current channel does anything.
     ///
     /// A link that closes before it delivered a single reply counts as a failed connect
     /// attempt: a server that accepts and closes at once (full `max_clients`, whitelist,
@@ -355,9 +368,11 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         guard let next else { return }
         configuration.report(connectionID: id, from: .connected, to: next)
         guard next == .reconnecting else { return }
-        reconnectTask.withLock { task in
-            task = Task { try? await self.establish() }
-        }
+        let task = Task<Void, Never> { try? await self.establish() }
+        reconnectTask.withLock { $0 = task }
+        // `close()` may have run since the link was marked reconnecting, cancelling the task
+        // stored before this one.
+        if state == .closed { task.cancel() }
     }
 }
 

@@ -124,6 +124,20 @@ import ZCachedTransport
         }
     }
 
+    @Test func timeoutsOfCenturiesMeanPracticallyNever() async throws {
+        try await ZCachedTestEndpoint.with(
+            opening: { endpoint in
+                var configuration = Self.configuration(endpoint)
+                configuration.connectTimeout = .seconds(Int64.max)
+                configuration.requestTimeout = .seconds(Int64.max)
+                return try await ZCachedNIOConnection.connect(configuration: configuration)
+            },
+            closing: { await $0.close() }
+        ) { connection, _ in
+            try await connection.send(S.Ping())
+        }
+    }
+
     @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
     func aDroppedLinkFailsInFlightRequestsThenReconnects() async throws {
         try await Self.withConnection { connection, endpoint in

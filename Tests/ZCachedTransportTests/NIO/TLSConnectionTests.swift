@@ -45,6 +45,31 @@ import ZCachedTransport
         await server.shutdown()
     }
 
+    /// Until the connection hears its link is down, it reports itself connected and hands new
+    /// requests to the dead link (the pool even ranks it best). A TLS close waits for the
+    /// server's `close_notify`, so waiting for the close to complete left that window open for up
+    /// to a round trip, or 5 s when the server had gone silent.
+    @Test(arguments: [false, true])
+    func aTimedOutLinkIsReportedDownBeforeItsCallerHearsOfIt(overTLS: Bool) async throws {
+        let server = overTLS ? try await Self.startTLSServer() : try await ZCachedTestServer.start()
+        let tls = overTLS ? ZCachedConnectionConfiguration.TLS(trustRootPEMFiles: [try Self.fixture("ca")], serverHostname: "localhost") : nil
+        var configuration = Self.configuration(port: server.port, tls: tls)
+        configuration.requestTimeout = .milliseconds(300)
+        let events = ZCachedLock<[String]>([])
+        configuration.onStateChange = { change in events.withLock { $0.append("\(change.previous) -> \(change.current)") } }
+        let connection = try await ZCachedNIOConnection.connect(configuration: configuration)
+        server.faults.inject(.delayReply(.seconds(2)), on: .command("GET"))
+        let error = await #expect(throws: ZCachedError.self) { try await connection.send(ZCachedKeyCommands.Get("slow")) }
+        events.withLock { $0.append("caller got \(error.map { "\($0.code)" } ?? "no error")") }
+        server.faults.removeAll()
+        let log = events.withLock { $0 }
+        let down = try #require(log.firstIndex(of: "connected -> reconnecting"), "\(log)")
+        let caller = try #require(log.firstIndex(of: "caller got timeout"), "\(log)")
+        #expect(down < caller, "\(log)")
+        await connection.close()
+        await server.shutdown()
+    }
+
     @Test func tlsAgainstAPlaintextServerFailsWithinTheConnectTimeout() async throws {
         let server = try await ZCachedTestServer.start()
         let tls = ZCachedConnectionConfiguration.TLS(trustRootPEMFiles: [try Self.fixture("ca")], serverHostname: "localhost")
