@@ -9,7 +9,10 @@ import ZCachedCore
 /// own request.
 ///
 /// Every request is bounded by ``ZCachedConnectionConfiguration/requestTimeout``, measured from the
-/// moment ``send(_:)`` is called, lock waiting and reconnecting included. When the reply does not
+/// moment ``send(_:)`` is called, lock waiting and reconnecting included, with one exception: a
+/// ``pipeline(_:)`` batch holds the lock until its last reply, so a request queued behind a batch
+/// waits for the whole batch (and then fails with ``ZCachedError/Code/timeout`` if its time ran
+/// out, without being sent). Give batches a connection of their own where that matters. When the reply does not
 /// arrive in time, or the server closes the link, or the reply stream is corrupt, the socket is
 /// closed, because later replies can no longer be matched to requests (§7.4). With
 /// ``ZCachedConnectionConfiguration/reconnect`` on, the connection then reconnects, with
@@ -132,7 +135,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     ///
     /// The command is encoded and validated first; a refused command writes nothing and does not
     /// wait for the connection. The call never blocks much longer than
-    /// ``ZCachedConnectionConfiguration/requestTimeout``.
+    /// ``ZCachedConnectionConfiguration/requestTimeout``, unless it waits behind a ``pipeline(_:)``
+    /// batch on this connection, which holds the lock until its last reply.
     /// - Parameter command: The command to send.
     /// - Returns: The command's typed response.
     /// - Throws: ``ZCachedError``:
@@ -175,8 +179,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// several groups. As on ``ZCachedNIOConnection/pipeline(_:)``, each group is closed by a
     /// sentinel `ECHO` whose reply must come back in its place, so a reply the server loses fails
     /// the batch and closes the link instead of shifting another command's reply; a batch of one
-    /// is sent like ``send(_:)``. Waiting for the lock and reconnecting are bounded by
-    /// ``ZCachedConnectionConfiguration/requestTimeout`` from the call, as for ``send(_:)``;
+    /// is sent like ``send(_:)``. Reconnecting, and waiting for the lock behind single requests,
+    /// are bounded by ``ZCachedConnectionConfiguration/requestTimeout`` from the call, as for
+    /// ``send(_:)``; requests of other threads wait behind the whole batch;
     /// after that each group's replies are due that long after the group was written, so a large
     /// batch does not time out while the server keeps answering. The commands are independent:
     /// each succeeds or fails on its own, and the server runs them in order but not atomically.
