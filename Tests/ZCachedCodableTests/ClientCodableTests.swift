@@ -122,6 +122,17 @@ enum CodableClientSupport {
         }
     }
 
+    @Test func aSubclassStoredFieldPerKeyLoadsBackWithItsSuperclass() async throws {
+        // The superclass's fields travel under `super`, which the probe must ask for.
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("subclass")
+            try await client.store(CodingKeyAndSuperTests.Dog(name: "Rex", legs: 4), prefix: p)
+            let loaded = try #require(try await client.load(CodingKeyAndSuperTests.Dog.self, prefix: p))
+            #expect(loaded.name == "Rex")
+            #expect(loaded.legs == 4)
+        }
+    }
+
     @Test func fieldPerKeyMissingRequiredFieldNamesTheKey() async throws {
         try await CodableClientSupport.withAsyncClient { client in
             let p = CodableClientSupport.uniquePrefix("partial")

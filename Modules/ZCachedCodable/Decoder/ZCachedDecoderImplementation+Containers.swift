@@ -9,12 +9,12 @@ struct ZCachedKeyedDecodingContainer<Key: CodingKey>: ZCachedKeyedDecodingForwar
 
     /// The stored value of `key`, or `nil` when it is missing. In a field-per-key load, a field
     /// not fetched yet is reported to the tracker and treated as missing for this attempt.
-    private func entry(forKey key: Key) -> ZCachedValue? {
+    private func entry(forKey key: some CodingKey) -> ZCachedValue? {
         if let fields = decoder.fields, !fields.isFetched(key.stringValue) { return nil }
         return entries[key.stringValue]
     }
 
-    private func requiredEntry(forKey key: Key) throws(DecodingError) -> ZCachedValue {
+    private func requiredEntry(forKey key: some CodingKey) throws(DecodingError) -> ZCachedValue {
         guard let value = entry(forKey: key) else {
             throw DecodingError.keyNotFound(key, DecodingError.Context(
                 codingPath: codingPath,
@@ -48,14 +48,10 @@ struct ZCachedKeyedDecodingContainer<Key: CodingKey>: ZCachedKeyedDecodingForwar
         try nestedDecoder(forKey: key).unkeyedContainer()
     }
 
-    /// - Throws: `DecodingError.keyNotFound` when the map has no `super` entry.
+    /// - Throws: `DecodingError.keyNotFound` when the map has no `super` entry (in a
+    ///   field-per-key load, also when it was not fetched yet, which asks for it).
     func superDecoder() throws -> any Decoder {
-        guard let value = entries[ZCachedCodingKey.super.stringValue] else {
-            throw DecodingError.keyNotFound(ZCachedCodingKey.super, DecodingError.Context(
-                codingPath: codingPath,
-                debugDescription: "\(ZCachedCodingErrors.describe(codingPath + [ZCachedCodingKey.super])) is missing"
-            ))
-        }
+        let value = try requiredEntry(forKey: ZCachedCodingKey.super)
         return ZCachedDecoderImplementation(value: value, codingPath: codingPath + [ZCachedCodingKey.super], options: decoder.options)
     }
 

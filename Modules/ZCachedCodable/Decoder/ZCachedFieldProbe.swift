@@ -91,7 +91,8 @@ struct ZCachedProbeKeyedContainer<Key: CodingKey>: ZCachedKeyedDecodingForwardin
     }
 
     func superDecoder() -> any Decoder {
-        probe.nested(ZCachedCodingKey.super)
+        probe.record(ZCachedCodingKey.super)
+        return probe.nested(ZCachedCodingKey.super)
     }
 
     func superDecoder(forKey key: Key) -> any Decoder {
