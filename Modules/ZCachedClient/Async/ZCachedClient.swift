@@ -87,9 +87,15 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     }
 
     /// Connects, serves until graceful shutdown or cancellation, then closes every connection.
-    /// - Throws: ``ZCachedError/Code/connectFailed`` when the pool cannot be filled.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when the pool cannot be filled; the
+    ///   connections opened before the failure are closed first.
     public func run() async throws {
-        try await connect()
+        do {
+            try await connect()
+        } catch {
+            await close()
+            throw error
+        }
         logger.info("zcached client running", metadata: ["zcached.pool_size": "\(pool.count)"])
         // Returns on graceful shutdown, throws CancellationError on cancellation: close either way.
         try? await gracefulShutdown()
