@@ -22,14 +22,14 @@ extension ZCachedCodableInteger {
     init(zcachedValue value: ZCachedValue, options: ZCachedCodingOptions, codingPath: [any CodingKey]) throws(DecodingError) {
         guard case .integer(let number) = value else { throw ZCachedCodingErrors.typeMismatch(Self.self, value, codingPath) }
         guard let exact = Self(exactly: number) else {
-            throw ZCachedCodingErrors.dataCorrupted(codingPath, "the integer \(number) does not fit in \(Self.self)")
+            throw ZCachedCodingErrors.dataCorrupted(codingPath, "the stored integer does not fit in \(Self.self)")
         }
         self = exact
     }
 
     func zcachedValue(options: ZCachedCodingOptions, codingPath: [any CodingKey]) throws(EncodingError) -> ZCachedValue {
         guard let number = Int64(exactly: self) else {
-            throw ZCachedCodingErrors.invalidValue(self, codingPath, "\(Self.self) \(self) does not fit in the server's 64-bit signed integer")
+            throw ZCachedCodingErrors.invalidValue(self, codingPath, "the \(Self.self) does not fit in the server's 64-bit signed integer")
         }
         return .integer(number)
     }
@@ -69,7 +69,7 @@ extension Float: ZCachedCodablePrimitive {
         let number = try Double(zcachedValue: value, options: options, codingPath: codingPath)
         let narrowed = Float(number)
         guard number.isNaN || Double(narrowed) == number else {
-            throw ZCachedCodingErrors.dataCorrupted(codingPath, "the double \(number) does not fit in Float")
+            throw ZCachedCodingErrors.dataCorrupted(codingPath, "the stored double does not fit in Float exactly")
         }
         self = narrowed
     }

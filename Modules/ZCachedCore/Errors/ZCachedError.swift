@@ -3,8 +3,10 @@
 /// Every public call throws `ZCachedError` through typed throws. Match on ``code``; the set of
 /// codes can grow without breaking an exhaustive `switch` because ``Code`` is a struct.
 ///
-/// ``description`` never contains keys or values, so it is safe to log. ``debugDescription``
-/// adds the offending key and the server's full text, which may contain cached data.
+/// ``description`` never contains keys or values, so it is safe to log. (One exception: a
+/// `ZCachedCodable` failure names the field by its coding path, and a dictionary's keys are part
+/// of that path.) ``debugDescription`` adds the offending key and the server's full text, which
+/// may contain cached data.
 public struct ZCachedError: Error, Sendable {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {

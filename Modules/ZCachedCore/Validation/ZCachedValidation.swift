@@ -56,7 +56,7 @@ public enum ZCachedValidation {
     ///   - key: The key the value is stored under, for the error.
     ///   - limits: The nesting limit to apply.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` naming the path to the bad element,
-    ///   such as `value[2]["name"]`.
+    ///   such as `value[2][entry 0]` (map entries by position: their keys are data).
     public static func checkStorable(
         _ value: ZCachedValue,
         argument: @autoclosure () -> String,
@@ -102,7 +102,8 @@ public enum ZCachedValidation {
             }
             for (index, entry) in map.enumerated() {
                 if let problem = problem(inString: entry.key.utf8) { throw refuse("has a key (entry \(index)) that \(problem)") }
-                try checkStorable(entry.value, path: { "\(path())[\(entry.key.debugDescription)]" }, argument: argument, key: key, depth: depth + 1, limits: limits)
+                // The entry's position, not its key: map keys are data, and the message is logged.
+                try checkStorable(entry.value, path: { "\(path())[entry \(index)]" }, argument: argument, key: key, depth: depth + 1, limits: limits)
             }
         }
     }

@@ -82,6 +82,15 @@ import ZCachedCore
         #expect(error.debugDescription.contains("secret-key"))
     }
 
+    @Test func refusalsInsideAMapNameTheEntryByPositionNotByKey() throws {
+        let error = try #require(throws: ZCachedError.self) {
+            var encoder = ZCachedRequestEncoder()
+            try encoder.encode(K.Set("k", ["fine": 1, "alice@example.com": .bulkString("")]))
+        }
+        #expect(error.message.contains("value[entry 1]"), "\(error.message)")
+        #expect(!error.description.contains("alice"))
+    }
+
     @Test func safeInputsPass() throws {
         var encoder = ZCachedRequestEncoder()
         try encoder.encode(K.Set("żółć 🚀", .bulkString([0x00, 0x01, 0xFF, 0x7F])))
