@@ -125,7 +125,8 @@ extension ZCachedAsyncCommandSender {
     /// `MGET`: several values in one round trip.
     /// - Parameter keys: The keys to read.
     /// - Returns: The value of each key that holds one; missing keys (and keys holding null,
-    ///   which the server cannot tell apart) are left out.
+    ///   which the server cannot tell apart) are left out. Keys that are equal Swift strings but
+    ///   different bytes share one entry (see ``ZCachedKeyCommands/MGet``).
     /// - Throws: `ZCachedError`.
     public func mget(_ keys: [String]) async throws(ZCachedError) -> [String: ZCachedValue] {
         try await send(ZCachedKeyCommands.MGet(keys))

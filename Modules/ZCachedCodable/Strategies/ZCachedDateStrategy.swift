@@ -1,7 +1,9 @@
 /// How ``ZCachedValueEncoder`` stores a `Date` and ``ZCachedValueDecoder`` reads it back.
 public enum ZCachedDateStrategy: Sendable, Hashable {
-    /// A double holding seconds since 1970-01-01T00:00:00Z, lossless. The default, as in
-    /// `JSONEncoder`. The decoder also accepts an integer.
+    /// A double holding seconds since 1970-01-01T00:00:00Z. The default, as in `JSONEncoder`,
+    /// and as in `JSONEncoder` not exact: `Date` counts from 2001, and moving a present-day date
+    /// to 1970 rounds away its last bit about half the time (~0.1 µs), so a date read back may
+    /// differ from the one stored by that much. The decoder also accepts an integer.
     case secondsSince1970
     /// A double holding milliseconds since 1970-01-01T00:00:00Z. The decoder also accepts an
     /// integer.

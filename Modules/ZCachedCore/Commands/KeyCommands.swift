@@ -79,6 +79,9 @@ extension ZCachedKeyCommands {
     ///
     /// The response maps each requested key that holds a value to that value. The server answers
     /// a missing key and a key holding null alike (both `_`), so both are left out.
+    /// - Note: The response is keyed by `String`, which compares by Unicode canonical equivalence:
+    ///   two keys that are different bytes on the server but equal Swift strings (`"caf\u{E9}"`
+    ///   and `"cafe\u{301}"`) share one entry. Read such keys with separate `GET`s.
     public struct MGet: ZCachedCommand {
         /// The keys to read. Duplicates are allowed; the server collapses them.
         public var keys: [String]
