@@ -93,6 +93,11 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// connection on its worker thread, opened before it, closes (PROTOCOL.md §4.2): closing a
     /// pool's connections in the reverse of the order they were opened never closes one of
     /// them while a newer one of them is still open.
+    ///
+    /// "Idle" is read at the moment of the call: a request that picked a connection just before
+    /// (``leastLoaded()``) and has not yet counted itself pending can still be on its way to it,
+    /// and fails with ``ZCachedError/Code/connectionClosed`` if the connection is closed under it
+    /// (it may or may not have run, as for any request on a closed connection).
     /// - Parameters:
     ///   - count: How many connections to remove.
     ///   - force: Whether connections with pending requests may be removed.
