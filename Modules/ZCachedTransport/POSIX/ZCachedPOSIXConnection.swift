@@ -12,11 +12,12 @@ import ZCachedCore
 /// moment ``send(_:)`` is called, lock waiting and reconnecting included, with one exception: a
 /// ``pipeline(_:)`` batch holds the lock until its last reply, so a request queued behind a batch
 /// waits for the whole batch (and then fails with ``ZCachedError/Code/timeout`` if its time ran
-/// out, without being sent). Give batches a connection of their own where that matters. When the reply does not
-/// arrive in time, or the server closes the link, or the reply stream is corrupt, the socket is
-/// closed, because later replies can no longer be matched to requests (§7.4). With
-/// ``ZCachedConnectionConfiguration/reconnect`` on, the connection then reconnects, with
-/// ``ZCachedConnectionConfiguration/connectionAttempts`` attempts and
+/// out, without being sent). Give batches a connection of their own where that matters.
+///
+/// When the reply does not arrive in time, or the server closes the link, or the reply stream is
+/// corrupt, the socket is closed, because later replies can no longer be matched to requests
+/// (§7.4). With ``ZCachedConnectionConfiguration/reconnect`` on, the connection then reconnects,
+/// with ``ZCachedConnectionConfiguration/connectionAttempts`` attempts and
 /// ``ZCachedConnectionConfiguration/backoff`` delays. A request that was in flight is never
 /// retried: SET, MSET, RENAME and COPY are not idempotent.
 ///
