@@ -7,7 +7,7 @@
 # of swift-nio takes long on small machines; run it alone, not next to other builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-filter='ZCachedReliabilityTests|LinkCheckTests|AsyncClientTests|BlockingClientTests|NIOConnectionTests|NIOPipelineTests|EarlyCancellationsTests|POSIXConnectionTests|POSIXPipelineTests|ZCachedFaultInjectorTests|ZCachedTestServerTests'
+filter='ZCachedLockTests|ZCachedTimedLockTests|ZCachedReliabilityTests|LinkCheckTests|AsyncClientTests|BlockingClientTests|NIOConnectionTests|NIOPipelineTests|EarlyCancellationsTests|POSIXConnectionTests|POSIXPipelineTests|ZCachedFaultInjectorTests|ZCachedTestServerTests'
 # --no-parallel as in CI: the blocking tests hold cooperative-pool threads, and under TSan's
 # slowdown the async tests' time bounds would then fail for want of a thread.
 exec swift test --sanitize=thread --scratch-path .build-tsan --no-parallel --filter "$filter" "$@"

@@ -9,10 +9,9 @@ import ZCachedCore
 /// own request.
 ///
 /// Every request is bounded by ``ZCachedConnectionConfiguration/requestTimeout``, measured from the
-/// moment ``send(_:)`` is called, lock waiting and reconnecting included, with one exception: a
-/// ``pipeline(_:)`` batch holds the lock until its last reply, so a request queued behind a batch
-/// waits for the whole batch (and then fails with ``ZCachedError/Code/timeout`` if its time ran
-/// out, without being sent). Give batches a connection of their own where that matters.
+/// moment ``send(_:)`` is called, lock waiting and reconnecting included. A ``pipeline(_:)`` batch
+/// holds the lock until its last reply; a request queued behind it gives up at its own deadline
+/// with ``ZCachedError/Code/timeout``, without being sent.
 ///
 /// When the reply does not arrive in time, or the server closes the link, or the reply stream is
 /// corrupt, the socket is closed, because later replies can no longer be matched to requests
@@ -43,7 +42,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     public let configuration: ZCachedConnectionConfiguration
 
     /// The socket, the reply decoder and the receive buffer. Held for the whole of each request.
-    private let link: ZCachedLock<Link>
+    private let link: ZCachedTimedLock<Link>
     /// Spare request encoders, so that encoding (which happens before taking ``link``) does not
     /// allocate a new buffer for every request.
     private let spareEncoders: ZCachedLock<[ZCachedRequestEncoder]>
@@ -100,7 +99,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         self.wakePipe = wakePipe
         self.spareEncoders = ZCachedLock([])
         self.socketSlot = POSIXSocketSlot()
-        self.link = ZCachedLock(Link(socket: socket, slot: socketSlot, configuration: configuration))
+        self.link = ZCachedTimedLock(Link(socket: socket, slot: socketSlot, configuration: configuration))
         configuration.report(connectionID: id, from: .connecting, to: .connected)
     }
 
@@ -136,8 +135,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     ///
     /// The command is encoded and validated first; a refused command writes nothing and does not
     /// wait for the connection. The call never blocks much longer than
-    /// ``ZCachedConnectionConfiguration/requestTimeout``, unless it waits behind a ``pipeline(_:)``
-    /// batch on this connection, which holds the lock until its last reply.
+    /// ``ZCachedConnectionConfiguration/requestTimeout``, waiting for the lock (behind other
+    /// requests or a ``pipeline(_:)`` batch) included.
     /// - Parameter command: The command to send.
     /// - Returns: The command's typed response.
     /// - Throws: ``ZCachedError``:
@@ -162,7 +161,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         pendingRequests.add(1, ordering: .relaxed)
         defer { pendingRequests.subtract(1, ordering: .relaxed) }
         let frame = encoder.bytes
-        let reply = try link.withLock { (link) throws(ZCachedError) -> ZCachedValue in
+        let reply = try link.withLock(until: deadline, orThrow: notSentInTime) {
+            (link) throws(ZCachedError) -> ZCachedValue in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
             return try exchange(frame, on: &link, deadline: deadline)
@@ -180,11 +180,11 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// several groups. As on ``ZCachedNIOConnection/pipeline(_:)``, each group is closed by a
     /// sentinel `ECHO` whose reply must come back in its place, so a reply the server loses fails
     /// the batch and closes the link instead of shifting another command's reply; a batch of one
-    /// is sent like ``send(_:)``. Reconnecting, and waiting for the lock behind single requests,
-    /// are bounded by ``ZCachedConnectionConfiguration/requestTimeout`` from the call, as for
-    /// ``send(_:)``; requests of other threads wait behind the whole batch;
-    /// after that each group's replies are due that long after the group was written, so a large
-    /// batch does not time out while the server keeps answering. The commands are independent:
+    /// is sent like ``send(_:)``. Waiting for the lock and reconnecting are bounded by
+    /// ``ZCachedConnectionConfiguration/requestTimeout`` from the call, as for ``send(_:)``; after
+    /// that each group's replies are due that long after the group was written, so a large batch
+    /// does not time out while the server keeps answering (requests of other threads behind it
+    /// give up at their own deadlines). The commands are independent:
     /// each succeeds or fails on its own, and the server runs them in order but not atomically.
     ///
     /// ```swift
@@ -212,7 +212,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
         pendingRequests.add(frames.count, ordering: .relaxed)
         defer { pendingRequests.subtract(frames.count, ordering: .relaxed) }
-        let replies = try link.withLock { (link) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] in
+        let replies = try link.withLock(until: deadline, orThrow: notSentInTime) {
+            (link) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
             return try exchange(batch: frames, on: &link, deadline: deadline)
@@ -327,13 +328,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private func socketForSending(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket
     {
         guard !closeRequested.load(ordering: .acquiring) else { throw Self.closedByOwner }
-        guard ContinuousClock.now < deadline else {
-            // Nothing was written, so the stream is intact: the connection stays as it is.
-            throw ZCachedError(
-                code: .timeout,
-                message: "the request waited \(configuration.requestTimeout) for the connection and was not sent"
-            )
-        }
+        // Nothing was written, so the stream is intact: the connection stays as it is.
+        guard ContinuousClock.now < deadline else { throw notSentInTime }
         return try usableSocket(&link, deadline: deadline)
     }
 
@@ -569,6 +565,15 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         spareEncoders.withLock { spares in
             if spares.count < Self.spareEncoderCount { spares.append(encoder) }
         }
+    }
+
+    /// The error of a request whose time ran out before it was written: waiting for the lock, or
+    /// for a reconnect.
+    private var notSentInTime: ZCachedError {
+        ZCachedError(
+            code: .timeout,
+            message: "the request waited \(configuration.requestTimeout) for the connection and was not sent"
+        )
     }
 
     private static let spareEncoderCount = 16

@@ -114,6 +114,29 @@ import ZCachedTransport
         }
     }
 
+    @Test func aRequestBehindALongBatchGivesUpAtItsOwnDeadlineWithoutBeingSent() async throws {
+        try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
+            // Twelve GETs in four groups, 80 ms per reply: the batch holds the lock about a second,
+            // every group answered inside its own 300 ms.
+            server.faults.inject(.delayReply(.milliseconds(80)), on: .command("GET"))
+            let before = server.statistics.requestsReceived
+            async let batch = onThread { try connection.pipeline(Self.longKeys("held", count: 12).map { K.Get($0) }) }
+            // Wait (without sleeping) until the batch has reached the server.
+            while server.statistics.requestsReceived == before { await Task.yield() }
+            let (error, waited) = try await onThread { () -> (ZCachedError?, Duration) in
+                let start = ContinuousClock.now
+                let error = errorOf { try connection.send(K.Set("queued", "never stored")) }
+                return (error, .now - start)
+            }
+            #expect(error?.code == .timeout)
+            #expect(waited < .milliseconds(700), "gave up after \(waited), not at its own deadline")
+            for outcome in try await batch { #expect(try outcome.get() == nil) }
+            let stored = try await onThread { try connection.send(K.Get("queued")) }
+            #expect(stored == nil, "the queued SET was not sent")
+            #expect(connection.state == .connected)
+        }
+    }
+
     @Test func aGroupWhoseRepliesStopComingTimesOutAndFailsTheRest() async throws {
         try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
             server.faults.inject(.delayReply(.seconds(3)), on: .nextRequest)
