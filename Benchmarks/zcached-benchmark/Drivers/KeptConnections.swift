@@ -27,18 +27,19 @@ actor KeptConnections {
         self.target = target
     }
 
-    /// The first `count` raw sockets, opening those not open yet.
+    /// The first `count` raw sockets, opening those not open yet, and replacing any that a
+    /// run found broken (what it still holds unread would be taken for the next run's replies).
     /// - Throws: when a socket cannot be opened or never answers its `PING`.
     func raw(_ count: Int) throws -> [RawSocketLoad] {
+        rawSockets.removeAll { $0.isBroken }
         while rawSockets.count < count {
             rawSockets.append(try RawSocketLoad(host: target.host, port: target.port))
         }
         return Array(rawSockets.prefix(count))
     }
 
-    /// Closes every raw socket, newest first, after a run failed with one: what it still holds
-    /// unread would be taken for the next run's replies.
-    func discardRawSockets() {
+    /// Closes every raw socket, newest first.
+    private func closeRawSockets() {
         while !rawSockets.isEmpty { rawSockets.removeLast() }
     }
 
@@ -66,7 +67,7 @@ actor KeptConnections {
     /// Closes everything: raw sockets newest first, then the clients, each of which closes its
     /// own connections newest first.
     func closeAll() async {
-        discardRawSockets()
+        closeRawSockets()
         for client in blockingClients.values { client.close() }
         blockingClients.removeAll()
         for client in asyncClients.values { await client.close() }

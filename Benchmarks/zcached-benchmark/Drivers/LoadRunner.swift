@@ -22,26 +22,24 @@ struct LoadRunner: Sendable {
     }
 
     /// Runs `plan` with `client` and returns what it measured.
-    /// - Throws: when connecting fails, or when the raw baseline's socket fails.
+    /// - Throws: when connecting fails (a connection failing during the run counts as errors).
     func run(_ client: ClientKind, _ plan: LoadPlan) async throws -> LoadResult {
-        let budget = LoadBudget(requests: plan.requests, duration: plan.duration)
+        // Each budget starts after its connections are open: a --duration run times only the load.
+        func budget() -> LoadBudget { LoadBudget(requests: plan.requests, duration: plan.duration) }
         let label = Self.label(client, plan)
         let (seconds, tallies): (Double, [WorkerTally])
         switch client {
         case .raw:
             let sockets = try await connections.raw(plan.connections)
-            do {
-                (seconds, tallies) = try await timed(label, budget) {
-                    try await onDedicatedThreads(sockets.count) { index in
-                        try Self.rawWorker(sockets[index], plan: plan, budget: budget)
-                    }
+            let budget = budget()
+            (seconds, tallies) = try await timed(label, budget) {
+                try await onDedicatedThreads(sockets.count) { index in
+                    Self.rawWorker(sockets[index], plan: plan, budget: budget)
                 }
-            } catch {
-                await connections.discardRawSockets()
-                throw error
             }
         case .blocking:
             let sdk = try await connections.blocking(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck)
+            let budget = budget()
             (seconds, tallies) = try await timed(label, budget) {
                 try await onDedicatedThreads(plan.sdkCallerCount) { _ in
                     plan.sendsBatches
@@ -51,6 +49,7 @@ struct LoadRunner: Sendable {
             }
         case .async:
             let sdk = try await connections.async(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck)
+            let budget = budget()
             (seconds, tallies) = try await timed(label, budget) {
                 let connections = sdk.pool.all
                 return await withTaskGroup(of: WorkerTally.self) { group in
@@ -101,21 +100,28 @@ struct LoadRunner: Sendable {
         return (seconds, tallies)
     }
 
-    private static func rawWorker(_ socket: RawSocketLoad, plan: LoadPlan, budget: LoadBudget) throws -> WorkerTally {
+    /// Sends the workload on one raw socket until the budget is spent or the socket fails; a
+    /// failed socket's requests in flight count as errors of its kind, and its worker stops.
+    private static func rawWorker(_ socket: RawSocketLoad, plan: LoadPlan, budget: LoadBudget) -> WorkerTally {
         let workload = plan.workload
         var tally = WorkerTally()
         var batch: [UInt8] = []
         while let numbers = budget.claim(plan.rawDepth) {
+            defer { budget.complete(numbers.count) }
             let started = monotonicNanoseconds()
-            if numbers.count == 1 {
-                try socket.roundTrip(workload.frames[workload.variant(of: numbers.lowerBound)], replies: 1, rearmsQuickAck: plan.rearmsQuickAck)
-            } else {
+            if numbers.count > 1 {
                 batch.removeAll(keepingCapacity: true)
                 for number in numbers { batch.append(contentsOf: workload.frames[workload.variant(of: number)]) }
-                try socket.roundTrip(batch, replies: numbers.count, rearmsQuickAck: plan.rearmsQuickAck)
             }
-            tally.recordReplies(numbers.count, after: monotonicNanoseconds() - started)
-            budget.complete(numbers.count)
+            let frames = numbers.count == 1 ? workload.frames[workload.variant(of: numbers.lowerBound)] : batch
+            do {
+                let errorReplies = try socket.roundTrip(frames, replies: numbers.count, rearmsQuickAck: plan.rearmsQuickAck)
+                tally.recordReplies(numbers.count - errorReplies, after: monotonicNanoseconds() - started)
+                tally.recordError(ZCachedError.Code.server.description, count: errorReplies)
+            } catch {
+                tally.recordError(error.kind, count: numbers.count)
+                return tally
+            }
         }
         return tally
     }

@@ -3,15 +3,20 @@ import Glibc
 #endif
 
 /// The baseline: a minimal raw-socket load loop with no SDK. It writes pre-encoded frames and
-/// counts `0x03` terminators in what comes back, with one reusable receive buffer, TCP_NODELAY
+/// frames what comes back on its `0x03` terminators, counting error replies and refusing bytes
+/// nobody asked for (``roundTrip(_:replies:rearmsQuickAck:)``), with one reusable receive buffer, TCP_NODELAY
 /// and (on Linux, unless a run turns it off) TCP_QUICKACK re-armed after each read, as the SDK
 /// does; like the SDK's new links, each connection first answers a `PING`, before the timed part.
 ///
 /// `@unchecked Sendable`: a run hands each socket to exactly one worker thread and joins the
-/// threads before the socket is dropped, so its buffer is never touched by two threads at once.
+/// threads before the socket is dropped or ``isBroken`` is read, so its buffer and flag are never
+/// touched by two threads at once.
 final class RawSocketLoad: @unchecked Sendable {
     private let descriptor: Int32
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    /// Set when a round trip failed: the stream can no longer be trusted, and the next run opens
+    /// a new socket instead.
+    private(set) var isBroken = false
     private static let replyTimeoutSeconds = 10
 
     /// Connects, with up to three tries to get a connection that answers a `PING`, as the SDK
@@ -29,26 +34,75 @@ final class RawSocketLoad: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
+    /// Resolves `host` as the SDK does (`getaddrinfo`, any family, every address in turn), so
+    /// the baseline measures the same server, and connects to the first address that accepts.
     private static func openSocket(host: String, port: Int) throws -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchmarkError("socket failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw BenchmarkError("cannot resolve \(host):\(port): \(String(cString: gai_strerror(status)))")
         }
-        guard connected == 0 else {
-            close(descriptor)
-            throw BenchmarkError("connect to \(host):\(port) failed: errno \(errno)")
+        defer { freeaddrinfo(first) }
+        var failure = "no address"
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let address = entry?.pointee {
+            entry = address.ai_next
+            let descriptor = socket(address.ai_family, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw BenchmarkError("socket failed: errno \(errno)") }
+            guard connect(descriptor, address.ai_addr, address.ai_addrlen) == 0 else {
+                failure = "errno \(errno)"
+                close(descriptor)
+                continue
+            }
+            configure(descriptor)
+            return descriptor
         }
+        throw BenchmarkError("connect to \(host):\(port) failed: \(failure)")
+    }
+
+    private static func configure(_ descriptor: Int32) {
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        // A reply zcached never sends (PROTOCOL.md §4.2) ends the run instead of hanging it.
-        var replyTimeout = timeval(tv_sec: replyTimeoutSeconds, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &replyTimeout, socklen_t(MemoryLayout<timeval>.size))
-        return descriptor
+        // A reply zcached never sends (PROTOCOL.md §4.2), or a server that stops reading, ends the
+        // run instead of hanging it.
+        var timeout = timeval(tv_sec: replyTimeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Counts the replies that end in `bytes` (found with `memchr`, as a hand-written client
+    /// would), and the error replies among them.
+    /// - Returns: `false` when `bytes` go on after the `expected`th reply.
+    private static func frame(
+        _ bytes: Slice<UnsafeRawBufferPointer>,
+        seen: inout Int,
+        expected: Int,
+        errorReplies: inout Int,
+        atReplyStart: inout Bool
+    ) -> Bool {
+        guard let base = bytes.base.baseAddress else { return true }
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            guard seen < expected else { return false }
+            if atReplyStart, bytes[index] == UInt8(ascii: "-") { errorReplies += 1 }
+            guard let terminator = memchr(base + index, 0x03, bytes.endIndex - index) else {
+                atReplyStart = false
+                return true
+            }
+            seen += 1
+            atReplyStart = true
+            index = base.distance(to: UnsafeRawPointer(terminator)) + 1
+        }
+        return true
+    }
+
+    /// Marks the socket broken, for ``KeptConnections`` to replace, and returns `failure`.
+    private func failed(_ failure: RawLinkFailure) -> RawLinkFailure {
+        isBroken = true
+        return failure
     }
 
     /// Whether `descriptor` answers `PING` with `+PONG` within a second.
@@ -70,29 +124,58 @@ final class RawSocketLoad: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Sends `frames` in one write and reads until `replies` terminators have arrived,
-    /// re-arming TCP_QUICKACK after each read when `rearmsQuickAck`.
-    func roundTrip(_ frames: [UInt8], replies: Int, rearmsQuickAck: Bool) throws {
+    /// Sends `frames` in one write and reads until `replies` replies have arrived, re-arming
+    /// TCP_QUICKACK after each read when `rearmsQuickAck`.
+    ///
+    /// Replies are checked as cheaply as framing allows: each ends at its `0x03` (the workload's
+    /// keys and values hold none), one starting with `-` is the server's error, and a byte after
+    /// the last awaited reply means the stream is corrupt (PROTOCOL.md §1.1), since the server
+    /// sends nothing unasked.
+    /// - Returns: How many of the replies were the server's errors.
+    /// - Throws: ``RawLinkFailure`` when the socket fails or the stream is corrupt; the socket
+    ///   must not be used again.
+    func roundTrip(_ frames: [UInt8], replies: Int, rearmsQuickAck: Bool) throws(RawLinkFailure) -> Int {
         var offset = 0
         while offset < frames.count {
             let written = frames[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { throw BenchmarkError("send failed: errno \(errno)") }
+            guard written > 0 else { throw failed(RawLinkFailure(errno: errno)) }
             offset += written
         }
         var seen = 0
+        var errorReplies = 0
+        var atReplyStart = true
         while seen < replies {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else {
-                if count < 0, errno == EAGAIN || errno == EWOULDBLOCK {
-                    throw BenchmarkError("no reply within \(Self.replyTimeoutSeconds) s: the server stopped answering this connection")
-                }
-                throw BenchmarkError("recv failed or closed: errno \(errno)")
-            }
+            guard count > 0 else { throw failed(RawLinkFailure(errno: count == 0 ? 0 : errno)) }
             if rearmsQuickAck {
                 var one: Int32 = 1
                 setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
             }
-            for index in 0..<count where buffer[index] == 0x03 { seen += 1 }
+            let framed = buffer.withUnsafeBytes { bytes in
+                Self.frame(bytes[..<count], seen: &seen, expected: replies, errorReplies: &errorReplies, atReplyStart: &atReplyStart)
+            }
+            guard framed else { throw failed(.corrupt) }
+        }
+        return errorReplies
+    }
+}
+
+/// Why a raw socket stopped, named like the SDK's error codes so both show in one errors column.
+enum RawLinkFailure: Error {
+    case timeout
+    case closed
+    case corrupt
+
+    init(errno: Int32) {
+        self = errno == EAGAIN || errno == EWOULDBLOCK ? .timeout : .closed
+    }
+
+    /// The errors column's name for it.
+    var kind: String {
+        switch self {
+        case .timeout: "timeout"
+        case .closed: "connection closed"
+        case .corrupt: "protocol violation"
         }
     }
 }

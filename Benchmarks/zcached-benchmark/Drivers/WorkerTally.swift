@@ -16,6 +16,8 @@ struct WorkerTally: Sendable {
 
     /// Records `count` requests answered together after `nanoseconds`.
     mutating func recordReplies(_ count: Int, after nanoseconds: UInt64) {
+        // A batch with no reply records no latency: its time (a timeout, say) is no reply's.
+        guard count > 0 else { return }
         _ = latency.record(nanoseconds, count: UInt64(count))
         completed += count
     }
@@ -32,13 +34,14 @@ struct WorkerTally: Sendable {
             recordReplies(count - failures.count, after: nanoseconds)
             for failure in failures { recordError(failure.code.description) }
         case .failure(let error):
-            for _ in 0..<count { recordError(error.code.description) }
+            recordError(error.code.description, count: count)
         }
     }
 
-    /// Records a failed request.
-    mutating func recordError(_ kind: String) {
-        errors[kind, default: 0] += 1
+    /// Records `count` failed requests (none when `count` is 0).
+    mutating func recordError(_ kind: String, count: Int = 1) {
+        guard count > 0 else { return }
+        errors[kind, default: 0] += count
     }
 
     /// Adds another worker's tally to this one.

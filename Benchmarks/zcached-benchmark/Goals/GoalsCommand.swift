@@ -71,8 +71,8 @@ struct GoalsCommand: AsyncParsableCommand {
             let verdict: String
             do {
                 let comparison = try await measure(goal, runner: runner)
-                report.print(comparison)
                 let ratio = comparison.ratio ?? 0
+                report.print(comparison, goal: .init(name: goal.name, target: goal.target, met: ratio >= goal.target))
                 verdict = Format.pad(Format.decimal(ratio, digits: 3) + "x", 8, right: true)
                     + Format.pad("≥ " + Format.decimal(goal.target, digits: 2) + "x", 10, right: true)
                     + "  " + Format.pad(ratio >= goal.target ? "met" : "below", 7)
@@ -80,7 +80,7 @@ struct GoalsCommand: AsyncParsableCommand {
             } catch {
                 failedGoals += 1
                 verdict = "  failed: \(error)"
-                if !json { print("== \(goal.name) ==\nfailed: \(error)\n") }
+                report.printFailure(ofGoal: goal.name, target: goal.target, error)
             }
             verdicts.append(Format.pad(goal.name, 34) + verdict)
         }

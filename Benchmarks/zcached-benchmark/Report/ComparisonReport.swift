@@ -4,9 +4,27 @@ import Foundation
 struct ComparisonReport {
     var json: Bool
 
-    /// Prints one test's comparison.
-    func print(_ comparison: Comparison) {
-        json ? printJSON(comparison) : printTable(comparison)
+    /// A goal a comparison was measured for, with its verdict, for the JSON output.
+    struct GoalVerdict: Codable {
+        var name: String
+        var target: Double
+        var met: Bool
+    }
+
+    /// Prints one test's comparison, with the goal it was measured for, if any (the table shows
+    /// goals in the `goals` command's summary instead).
+    func print(_ comparison: Comparison, goal: GoalVerdict? = nil) {
+        json ? printJSON(comparison, goal: goal) : printTable(comparison)
+    }
+
+    /// Prints a goal whose runs failed: in JSON as an object of its own, so a failure is never
+    /// silent in either output.
+    func printFailure(ofGoal name: String, target: Double, _ error: any Error) {
+        if json {
+            printJSON(FailedGoalObject(goal: name, target: target, error: "\(error)"))
+        } else {
+            Swift.print("== \(name) ==\nfailed: \(error)\n")
+        }
     }
 
     private func printTable(_ comparison: Comparison) {
@@ -30,10 +48,14 @@ struct ComparisonReport {
         if let ratio = comparison.ratio {
             var line = "ratio to raw: \(Format.decimal(ratio, digits: 2))x"
             if let range = comparison.roundRatioRange { line += " (rounds: \(Format.ratioRange(range)))" }
-            if let unacknowledged = comparison.rawWithoutQuickAck {
-                line += "; to raw without TCP_QUICKACK: \(Format.decimal(comparison.sdk.operationsPerSecond / unacknowledged.operationsPerSecond, digits: 2))x"
+            if let unacknowledged = comparison.rawWithoutQuickAck,
+                let ratio = Comparison.ratio(of: comparison.sdk, to: unacknowledged)
+            {
+                line += "; to raw without TCP_QUICKACK: \(Format.decimal(ratio, digits: 2))x"
             }
             Swift.print(line)
+        } else if comparison.raw != nil {
+            Swift.print("ratio to raw: none (the raw baseline completed no request)")
         }
         Swift.print("")
     }
@@ -55,6 +77,10 @@ struct ComparisonReport {
         }
 
         var test: String
+        /// Where async callers ran (`global` or `loop`).
+        var executor: String
+        /// Whether SDK callers sent batches with `pipeline(_:)`.
+        var batches: Bool
         var connections: Int
         var pipeline: Int
         var rawDepth: Int
@@ -64,9 +90,17 @@ struct ComparisonReport {
         var runs: [Run]
         var ratioToRaw: Double?
         var roundRatios: [Double]
+        var goal: GoalVerdict?
     }
 
-    private func printJSON(_ comparison: Comparison) {
+    /// A goal that produced no comparison, as JSON.
+    struct FailedGoalObject: Codable {
+        var goal: String
+        var target: Double
+        var error: String
+    }
+
+    private func printJSON(_ comparison: Comparison, goal: GoalVerdict?) {
         let plan = comparison.sdk.plan
         let shape = plan.workload.shape
         let runs = [comparison.sdk, comparison.raw, comparison.rawWithoutQuickAck].compactMap { $0 }.map { result in
@@ -82,6 +116,8 @@ struct ComparisonReport {
         }
         let object = TestObject(
             test: shape.test.rawValue,
+            executor: plan.callerExecutor.rawValue,
+            batches: plan.sendsBatches,
             connections: plan.connections,
             pipeline: plan.pipeline,
             rawDepth: plan.rawDepth,
@@ -90,11 +126,21 @@ struct ComparisonReport {
             keysPerRequest: shape.keysPerMultiKeyRequest,
             runs: runs,
             ratioToRaw: comparison.ratio,
-            roundRatios: comparison.roundRatios
+            roundRatios: comparison.roundRatios,
+            goal: goal
         )
+        printJSON(object)
+    }
+
+    private func printJSON(_ object: some Encodable) {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
-        if let data = try? encoder.encode(object) { Swift.print(String(decoding: data, as: UTF8.self)) }
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            Swift.print(String(decoding: try encoder.encode(object), as: UTF8.self))
+        } catch {
+            Swift.print("{\"error\": \"cannot encode the result as JSON\"}")
+        }
     }
 }

@@ -10,8 +10,9 @@ struct Comparison: Sendable {
     /// empty without a baseline. Their spread shows how far the machine moved during the runs.
     var roundRatios: [Double] = []
 
-    /// The SDK's rate as a share of the raw baseline's.
-    var ratio: Double? { raw.map { sdk.operationsPerSecond / $0.operationsPerSecond } }
+    /// The SDK's rate as a share of the raw baseline's; `nil` without a baseline, or when the
+    /// baseline completed no request.
+    var ratio: Double? { raw.flatMap { Self.ratio(of: sdk, to: $0) } }
 
     /// The lowest and highest of ``roundRatios``, when there are at least two.
     var roundRatioRange: ClosedRange<Double>? {
@@ -54,8 +55,13 @@ struct Comparison: Sendable {
             sdk: median(sdkRuns)!,
             raw: median(rawRuns),
             rawWithoutQuickAck: median(rawWithoutQuickAckRuns),
-            roundRatios: zip(sdkRuns, rawRuns).map { $0.operationsPerSecond / $1.operationsPerSecond }
+            roundRatios: zip(sdkRuns, rawRuns).compactMap { ratio(of: $0, to: $1) }
         )
+    }
+
+    /// `sdk`'s rate as a share of `raw`'s, when `raw` completed any request.
+    static func ratio(of sdk: LoadResult, to raw: LoadResult) -> Double? {
+        raw.operationsPerSecond > 0 ? sdk.operationsPerSecond / raw.operationsPerSecond : nil
     }
 
     private static func median(_ runs: [LoadResult]) -> LoadResult? {

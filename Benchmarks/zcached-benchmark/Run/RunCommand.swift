@@ -64,14 +64,19 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard dataSize >= 1 else { throw ValidationError("--data-size must be at least 1: the server rejects empty values") }
         guard (1...100_000).contains(keyspace) else { throw ValidationError("--keyspace must be between 1 and 100000") }
-        guard (1...keyspace).contains(mgetKeys) else { throw ValidationError("--mget-keys must be between 1 and --keyspace") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        let tests = try BenchmarkTest.list(tests)
+        if tests.contains(.mget) || tests.contains(.mset), !(1...keyspace).contains(mgetKeys) {
+            throw ValidationError("--mget-keys must be between 1 and --keyspace")
+        }
+        if let duration, !(duration.isFinite && duration >= 0.001) {
+            throw ValidationError("--duration must be a number of seconds, at least 0.001")
+        }
+        try Workload.Shape.requireFramesFit(tests: tests, dataSize: dataSize, keyspace: keyspace, keysPerMultiKeyRequest: mgetKeys)
         if batch, client == .raw { throw ValidationError("--batch needs --client async or blocking (raw always sends -P requests at once)") }
-        if batch, try BenchmarkTest.list(tests).contains(.codable) {
+        if batch, tests.contains(.codable) {
             throw ValidationError("--batch cannot run the codable test: it mixes SET and GET")
         }
         if server.tls, client == .raw { throw ValidationError("the raw client speaks plain TCP only") }
-        _ = try BenchmarkTest.list(tests)
     }
 
     func run() async throws {

@@ -18,6 +18,7 @@ struct ServerOptions: ParsableArguments {
     var tlsCertificateAuthority: String?
 
     func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         if tls && host == nil {
             throw ValidationError("--tls needs --host: the embedded server speaks plain TCP here")
         }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import ZCachedClient
 import ZCachedCodable
 import ZCachedCore
@@ -75,10 +76,12 @@ struct Workload: Sendable {
         Int((UInt64(truncatingIfNeeded: number) &* 2_654_435_761) % UInt64(variantCount))
     }
 
-    /// Stores a value under every key, so GET and MGET find them.
+    /// Stores a value under every key, so GET and MGET find them: up to 100 keys per MSET, fewer
+    /// when that would make an MSET over 4 MiB (far inside the request size limit).
     func populate(_ client: ZCachedClient) async throws(ZCachedError) {
-        for start in stride(from: 0, to: keys.count, by: 100) {
-            try await client.mset(keys[start..<min(start + 100, keys.count)].map { ($0, value) })
+        let keysPerRequest = max(1, min(100, (4 << 20) / (shape.dataSize + 64)))
+        for start in stride(from: 0, to: keys.count, by: keysPerRequest) {
+            try await client.mset(keys[start..<min(start + keysPerRequest, keys.count)].map { ($0, value) })
         }
         if shape.test == .codable {
             for key in keys { try await client.set(key, encoding: profile) }
@@ -180,4 +183,32 @@ struct BenchmarkProfile: Codable, Sendable {
     var tags: [String]
 
     static let sample = BenchmarkProfile(id: 42, name: "benchmark-user", score: 98.5, tags: ["swift", "zcached", "cache"])
+}
+
+extension Workload.Shape {
+    /// The most memory a workload's pre-encoded frames may take: 1 GiB.
+    static let frameMemoryLimit = Double(1 << 30)
+
+    /// Checks that each test's pre-encoded frames (one per key, or per MGET/MSET variant, kept
+    /// for the whole run) fit in ``frameMemoryLimit``, so a large `--data-size` gets an error
+    /// naming the options instead of exhausting memory.
+    /// - Throws: `ValidationError` naming the test and its estimated size.
+    static func requireFramesFit(tests: [BenchmarkTest], dataSize: Int, keyspace: Int, keysPerMultiKeyRequest: Int) throws {
+        for test in tests {
+            let variants = Double(test == .mget || test == .mset ? min(keyspace, 1024) : keyspace)
+            let valuesPerFrame: Double =
+                switch test {
+                case .set: 1
+                case .mset: Double(keysPerMultiKeyRequest)
+                case .ping, .get, .mget, .codable: 0
+                }
+            let bytes = variants * (valuesPerFrame * (Double(dataSize) + 32) + 64)
+            guard bytes <= frameMemoryLimit else {
+                throw ValidationError(
+                    "the \(test.rawValue) test would pre-encode about \(Int(bytes / Double(1 << 20))) MiB of requests "
+                        + "(at most 1024 MiB); lower --data-size, --keyspace or --mget-keys"
+                )
+            }
+        }
+    }
 }
