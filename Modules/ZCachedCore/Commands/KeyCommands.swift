@@ -175,7 +175,8 @@ extension ZCachedKeyCommands {
         public var name: String { "COPY" }
         public var keyCount: Int { 2 }
         public func encode(into encoder: inout ZCachedRequestEncoder) throws(ZCachedError) {
-            if replace, source == destination {
+            // Keys are bytes to the server: compare bytes, not Swift's Unicode-equivalent strings.
+            if replace, source.utf8.elementsEqual(destination.utf8) {
                 throw ZCachedError.invalidArgument(
                     "destination equals source with REPLACE; the server frees the value before copying it (use-after-free)",
                     argument: "destination",

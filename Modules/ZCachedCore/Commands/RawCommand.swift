@@ -3,7 +3,8 @@
 /// Use it for commands this SDK has no type for. The response is the raw reply; an error
 /// reply is thrown. The arguments pass the same checks as typed commands, plus guards
 /// against inputs that crash the server (PROTOCOL.md §6):
-/// - `GET`, `DELETE` and `SIZEOF` need a bulk-string key as their first argument;
+/// - `GET`, `DELETE` and `SIZEOF` need a bulk-string key as their first argument (checked by
+///   ``ZCachedRequestEncoder`` for every command);
 /// - `COPY a a REPLACE` is refused;
 /// - every argument must be storable (no empty strings, no `\r`, `\n`, `0x03`, no errors,
 ///   no empty maps).
@@ -25,7 +26,7 @@ public struct ZCachedRawCommand: ZCachedCommand {
     public var keyCount: Int { arguments.isEmpty ? 0 : 1 }
 
     public func encode(into encoder: inout ZCachedRequestEncoder) throws(ZCachedError) {
-        try checkCrashingShapes()
+        try refuseCopyOntoItself()
         try encoder.writeCommand(name, argumentCount: arguments.count)
         for (index, argument) in arguments.enumerated() {
             try encoder.writeValue(argument, argument: "arguments[\(index)]")
@@ -36,17 +37,10 @@ public struct ZCachedRawCommand: ZCachedCommand {
         try reply.throwingServerError()
     }
 
-    private func checkCrashingShapes() throws(ZCachedError) {
-        let upperName = name.uppercased()
-        if ["GET", "DELETE", "SIZEOF"].contains(upperName), let first = arguments.first {
-            guard case .bulkString = first else {
-                throw ZCachedError.invalidArgument(
-                    "arguments[0] of \(upperName) is a \(first.typeName); a key that is not a bulk string crashes the server",
-                    argument: "arguments[0]"
-                )
-            }
-        }
-        if upperName == "COPY", arguments.count >= 3, arguments[0] == arguments[1],
+    private func refuseCopyOntoItself() throws(ZCachedError) {
+        // The encoder refuses the other crashing shapes (an empty request, a key of GET, DELETE
+        // or SIZEOF that is not a bulk string) for every command.
+        if name.uppercased() == "COPY", arguments.count >= 3, arguments[0] == arguments[1],
             arguments[2].string?.uppercased() == "REPLACE"
         {
             throw ZCachedError.invalidArgument(

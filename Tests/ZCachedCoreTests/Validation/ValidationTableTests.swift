@@ -41,6 +41,15 @@ import ZCachedCore
         Case(testDescription: "COPY a a REPLACE (§6.14: use-after-free)", command: K.Copy("a", to: "a", replace: true), argument: "destination", reason: "use-after-free"),
         Case(testDescription: "empty command array (§6.1: crash)", command: ZCachedRawCommand(""), argument: "command name", reason: "is empty"),
         Case(testDescription: "command name with LF", command: ZCachedRawCommand("PI\nNG"), argument: "command name", reason: "line feed"),
+        Case(testDescription: "custom command announcing -1 arguments (§6.1: *0 crashes)", command: Custom.announcing(-1), argument: "argumentCount", reason: "not between 0"),
+        Case(testDescription: "custom command announcing Int.max arguments", command: Custom.announcing(.max), argument: "argumentCount", reason: "not between 0"),
+        Case(testDescription: "custom command writing a value before its command (§6.1)", command: Custom.valueOnly, argument: "value", reason: "before writeCommand"),
+        Case(testDescription: "custom command writing nothing", command: Custom.nothing, argument: "request", reason: "no writeCommand"),
+        Case(testDescription: "custom command writing fewer arguments than announced", command: Custom.fewer, argument: "request", reason: "announced 2 arguments and wrote 1"),
+        Case(testDescription: "custom command writing more arguments than announced", command: Custom.more, argument: "key", reason: "announced 1 arguments and wrote more"),
+        Case(testDescription: "custom command writing two commands", command: Custom.twoCommands, argument: "command name", reason: "called twice"),
+        Case(testDescription: "custom GET with an integer key (§6.2: crash)", command: Custom.integerKey("get"), argument: "value", reason: "crashes the server"),
+        Case(testDescription: "custom SIZEOF with an array key (§6.2: crash)", command: Custom.arrayKey, argument: "value", reason: "crashes the server"),
         Case(testDescription: "raw GET with integer key (§6.2: crash)", command: ZCachedRawCommand("GET", [1]), argument: "arguments[0]", reason: "crashes the server"),
         Case(testDescription: "raw DELETE with integer key (§6.2: crash)", command: ZCachedRawCommand("delete", [1]), argument: "arguments[0]", reason: "crashes the server"),
         Case(testDescription: "raw SIZEOF with boolean key (§6.2: crash)", command: ZCachedRawCommand("SIZEOF", [true]), argument: "arguments[0]", reason: "crashes the server"),
@@ -91,8 +100,57 @@ import ZCachedCore
         #expect(!error.description.contains("alice"))
     }
 
+    /// Commands of the user's own, written with the encoder's public methods, each making one
+    /// mistake in the frame's shape.
+    enum Custom: ZCachedCommand {
+        case announcing(Int)
+        case valueOnly
+        case nothing
+        case fewer
+        case more
+        case twoCommands
+        case integerKey(String)
+        case arrayKey
+        case fine
+
+        var name: String { "CUSTOM" }
+
+        func encode(into encoder: inout ZCachedRequestEncoder) throws(ZCachedError) {
+            switch self {
+            case .announcing(let count): try encoder.writeCommand("PING", argumentCount: count)
+            case .valueOnly: try encoder.writeValue([])
+            case .nothing: break
+            case .fewer:
+                try encoder.writeCommand("SET", argumentCount: 2)
+                try encoder.writeKey("k")
+            case .more:
+                try encoder.writeCommand("GET", argumentCount: 1)
+                try encoder.writeKey("a")
+                try encoder.writeKey("b")
+            case .twoCommands:
+                try encoder.writeCommand("PING", argumentCount: 0)
+                try encoder.writeCommand("PING", argumentCount: 0)
+            case .integerKey(let command):
+                try encoder.writeCommand(command, argumentCount: 1)
+                try encoder.writeValue(1)
+            case .arrayKey:
+                try encoder.writeCommand("SIZEOF", argumentCount: 1)
+                try encoder.writeValue(["k"])
+            case .fine:
+                try encoder.writeCommand("SET", argumentCount: 2)
+                try encoder.writeValue(.bulkString("k"))
+                try encoder.writeValue(1)
+            }
+        }
+
+        func response(from reply: ZCachedValue) throws(ZCachedError) -> ZCachedValue { reply }
+    }
+
     @Test func safeInputsPass() throws {
         var encoder = ZCachedRequestEncoder()
+        try encoder.encode(Custom.fine)
+        try encoder.encode(Custom.integerKey("GETX"))
+        try encoder.encode(K.Copy("caf\u{E9}", to: "cafe\u{301}", replace: true))
         try encoder.encode(K.Set("żółć 🚀", .bulkString([0x00, 0x01, 0xFF, 0x7F])))
         try encoder.encode(K.Set("k", [.array([]), .orderedSet([]), .unorderedSet([]), ["a": nil]]))
         try encoder.encode(K.Copy("a", to: "a"))
