@@ -9,7 +9,9 @@ public protocol ZCachedAsyncConnection: ZCachedConnectionStatus {
     /// - Parameter command: The command to send; it is validated before any byte is written.
     /// - Returns: The command's typed response.
     /// - Throws: ``ZCachedError``: `invalidArgument` before sending; `timeout`, `connectionClosed`,
-    ///   `connectionReestablished`, `protocolViolation` or `cancelled` on the way; the server's error.
+    ///   `connectionReestablished`, `protocolViolation` or `cancelled` on the way; the server's error;
+    ///   `unexpectedReply` when the reply does not fit the command, after which the SDK's
+    ///   connections close the link it came from, since the stream has most likely slipped.
     func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response
 
     /// Closes the connection. Requests still pending fail with ``ZCachedError/Code/connectionClosed``.

@@ -120,6 +120,12 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         for sink in pipeline.cancel(ids: ids) { sink.resume(returning: .failure(cancelled)) }
     }
 
+    /// Closes the channel because a reply did not fit its command, so the stream can no longer
+    /// be trusted; pending requests fail with `protocolViolation`.
+    func replyDidNotFitItsCommand(_ misfit: ZCachedError) {
+        failAllAndClose(with: .protocolViolation("a reply did not fit its command (\(misfit.message))"))
+    }
+
     /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.
     func closeByOwner() {
         close(with: ZCachedError(code: .connectionClosed, message: "the connection was closed by its owner"))

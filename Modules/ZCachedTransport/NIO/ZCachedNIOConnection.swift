@@ -100,8 +100,14 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
         var encoder = ZCachedRequestEncoder(limits: configuration.requestLimits)
         try encoder.encode(command)
-        let reply = try await send(frame: encoder.bytes)
-        return try command.response(from: reply)
+        let link = try channelForSending()
+        let reply = try await send(frame: encoder.bytes, on: link)
+        do {
+            return try command.response(from: reply)
+        } catch {
+            if error.code == .unexpectedReply { distrust(link, because: error) }
+            throw error
+        }
     }
 
     /// Sends several commands of one type as one pipelined burst and waits for all of their
@@ -138,12 +144,28 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         _ commands: [Command]
     ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
-        return ZCachedBatch.responses(of: commands, from: try await send(frames: frames))
+        guard !frames.isEmpty else { return [] }
+        let link = try channelForSending()
+        let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: await send(frames: frames, on: link))
+        if let misfit { distrust(link, because: misfit) }
+        return outcomes
+    }
+
+    /// Closes the link a reply of the wrong shape came from (a SET answered with anything but
+    /// `OK`, say): a healthy server never sends one, so the stream has most likely slipped, and
+    /// every later reply on the link could belong to another request. Requests pending on it fail
+    /// with ``ZCachedError/Code/protocolViolation``, and the connection reconnects.
+    private func distrust(_ link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>), because misfit: ZCachedError) {
+        let (eventLoop, handler) = link
+        eventLoop.execute { handler.value.replyDidNotFitItsCommand(misfit) }
     }
 
     /// Sends one encoded, validated frame and waits for its reply.
-    private func send(frame: [UInt8]) async throws(ZCachedError) -> ZCachedValue {
-        let (eventLoop, handler) = try channelForSending()
+    private func send(
+        frame: [UInt8],
+        on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>)
+    ) async throws(ZCachedError) -> ZCachedValue {
+        let (eventLoop, handler) = link
         pending.add(1, ordering: .relaxed)
         defer { pending.subtract(1, ordering: .relaxed) }
         let id = nextRequestID.add(1, ordering: .relaxed).newValue
@@ -160,9 +182,11 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
 
     /// Sends encoded, validated frames as one batch and waits for every outcome; no frames, no
     /// outcomes.
-    private func send(frames: [[UInt8]]) async throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] {
-        guard !frames.isEmpty else { return [] }
-        let (eventLoop, handler) = try channelForSending()
+    private func send(
+        frames: [[UInt8]],
+        on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>)
+    ) async -> [Result<ZCachedValue, ZCachedError>] {
+        let (eventLoop, handler) = link
         pending.add(frames.count, ordering: .relaxed)
         defer { pending.subtract(frames.count, ordering: .relaxed) }
         let lastID = nextRequestID.add(UInt64(frames.count), ordering: .relaxed).newValue

@@ -57,9 +57,13 @@ extension ZCachedPOSIXConnection {
             Self.pipelineEpoch.advanced(by: time)
         }
 
+        /// Counts the sockets attached, so a reply can be traced to the socket it came from.
+        private(set) var generation = 0
+
         /// Makes a newly connected socket the link's socket. Its `SO_RCVTIMEO` is the request
         /// timeout, set when it was opened.
         mutating func attach(_ socket: POSIXSocket) {
+            generation += 1
             self.socket = socket
             receiveTimeout = requestTimeout
             slot.install(socket)

@@ -55,6 +55,11 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private let closeRequested = Atomic<Bool>(false)
     /// A copy of the link's state that can be read without waiting for the lock.
     private let publishedState = Atomic<ZCachedConnectionState>(.connected)
+    /// The ``Link/generation`` of a socket a reply of the wrong shape came from (a SET answered
+    /// with anything but `OK`, say): a healthy server never sends one, so that socket's stream
+    /// has most likely slipped, and the next request replaces it instead of using it. Set
+    /// without the lock, so the caller that got the reply need not wait for it again.
+    private let distrustedGeneration = Atomic<Int>(0)
 
     /// Connects to the configured server.
     ///
@@ -161,13 +166,18 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         pendingRequests.add(1, ordering: .relaxed)
         defer { pendingRequests.subtract(1, ordering: .relaxed) }
         let frame = encoder.bytes
-        let reply = try link.withLock(until: deadline, orThrow: notSentInTime) {
-            (link) throws(ZCachedError) -> ZCachedValue in
+        let (reply, generation) = try link.withLock(until: deadline, orThrow: notSentInTime) {
+            (link) throws(ZCachedError) -> (ZCachedValue, Int) in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
-            return try exchange(frame, on: &link, deadline: deadline)
+            return (try exchange(frame, on: &link, deadline: deadline), link.generation)
         }
-        return try command.response(from: reply)
+        do {
+            return try command.response(from: reply)
+        } catch {
+            if error.code == .unexpectedReply { distrustedGeneration.store(generation, ordering: .releasing) }
+            throw error
+        }
     }
 
     /// Sends several commands of one type as one pipelined burst and blocks the calling thread
@@ -212,13 +222,15 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
         pendingRequests.add(frames.count, ordering: .relaxed)
         defer { pendingRequests.subtract(frames.count, ordering: .relaxed) }
-        let replies = try link.withLock(until: deadline, orThrow: notSentInTime) {
-            (link) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] in
+        let (replies, generation) = try link.withLock(until: deadline, orThrow: notSentInTime) {
+            (link) throws(ZCachedError) -> ([Result<ZCachedValue, ZCachedError>], Int) in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
-            return try exchange(batch: frames, on: &link, deadline: deadline)
+            return (try exchange(batch: frames, on: &link, deadline: deadline), link.generation)
         }
-        return ZCachedBatch.responses(of: commands, from: replies)
+        let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: replies)
+        if misfit != nil { distrustedGeneration.store(generation, ordering: .releasing) }
+        return outcomes
     }
 
     /// Closes the connection.
@@ -348,9 +360,13 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             // The server sends nothing unasked (§1.2): readable bytes on an idle socket mean the
             // server closed it (for example on restart) or the stream is corrupt. Catching that
             // here lets the request go out on a fresh link instead of failing.
-            if (try? socket.isIdleAndOpen()) == true { return socket }
+            let isDistrusted = distrustedGeneration.load(ordering: .acquiring) == link.generation
+            if !isDistrusted, (try? socket.isIdleAndOpen()) == true { return socket }
             link.release()
-            let closed = ZCachedError(code: .connectionClosed, message: "the server closed the connection while it was idle")
+            let closed =
+                isDistrusted
+                ? ZCachedError.protocolViolation("a reply did not fit its command, so the link's replies can no longer be trusted")
+                : ZCachedError(code: .connectionClosed, message: "the server closed the connection while it was idle")
             guard configuration.reconnect else {
                 publish(.broken, in: &link, because: closed)
                 throw closed

@@ -29,26 +29,29 @@ enum ZCachedBatch {
     ///   - commands: The commands that were sent.
     ///   - replies: Their replies or errors, in the same order.
     /// - Returns: One outcome per command: its response, the server's error,
-    ///   ``ZCachedError/Code/unexpectedReply``, or the request's error.
+    ///   ``ZCachedError/Code/unexpectedReply``, or the request's error; and the first
+    ///   ``ZCachedError/Code/unexpectedReply``, if any, for the connection to distrust its link.
     static func responses<Command: ZCachedCommand>(
         of commands: [Command],
         from replies: [Result<ZCachedValue, ZCachedError>]
-    ) -> [Result<Command.Response, ZCachedError>] {
+    ) -> (outcomes: [Result<Command.Response, ZCachedError>], misfit: ZCachedError?) {
         // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
         var outcomes: [Result<Command.Response, ZCachedError>] = []
         outcomes.reserveCapacity(commands.count)
+        var misfit: ZCachedError?
         for index in commands.indices {
             switch replies[index] {
             case .success(let value):
                 do throws(ZCachedError) {
                     outcomes.append(.success(try commands[index].response(from: value)))
                 } catch {
+                    if misfit == nil, error.code == .unexpectedReply { misfit = error }
                     outcomes.append(.failure(error))
                 }
             case .failure(let error):
                 outcomes.append(.failure(error))
             }
         }
-        return outcomes
+        return (outcomes, misfit)
     }
 }

@@ -13,10 +13,18 @@ import ZCachedCore
 ///   is in flight or waiting goes alone ("bare"): if its reply is lost, it times out and nothing
 ///   else can take its place. Requests written together, or while others are in flight, form a
 ///   group followed by a sentinel `ECHO` of a unique token; their replies are held until the
-///   token comes back in the right place. A missing, extra or shifted reply then shows up as a
-///   token out of place, and every held reply is discarded instead of delivered. A bare request
-///   still in flight when the next group is written joins that group (its reply is held too), so
-///   later requests never wait a round trip behind it and a reply it loses is still caught.
+///   token comes back in the right place. A missing or extra reply then shows up as a token out
+///   of place, and every held reply is discarded instead of delivered. A bare request still in
+///   flight when the next group is written joins that group (its reply is held too), so later
+///   requests never wait a round trip behind it and a reply it loses is still caught.
+///
+/// What this does not catch: the sentinel counts replies, so one reply lost and one fabricated
+/// inside the same group leave the token in its place; and a bare request takes the next reply
+/// unchecked, so a reply fabricated by a server whose stream an earlier group corrupted (§1.1)
+/// reaches it. The server corrupts nothing while only one request is in flight (§1.1), and the
+/// connections close a link whose reply does not fit its command (`unexpectedReply`), which
+/// catches a slipped stream at the first reply of the wrong shape; a slip between replies of
+/// the same shape (GET after GET) shows only when it reaches a sentinel or a timeout.
 ///
 /// It does no I/O: its owner (the NIO channel handler, or a blocking connection's
 /// `pipeline(_:)`) asks it what to write and tells it what was read. It is generic over what

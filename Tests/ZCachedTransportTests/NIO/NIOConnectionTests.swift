@@ -124,6 +124,26 @@ import ZCachedTransport
         }
     }
 
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aReplyThatDoesNotFitItsCommandClosesTheLinkItCameFrom() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            let misfit = ZCachedFault.replaceReply(with: Array(":1\r\n".utf8))
+            let accepted = server.statistics.connectionsAccepted
+            server.faults.inject(misfit, on: .nextRequest)
+            let error = await #expect(throws: ZCachedError.self) { try await connection.send(K.Set("misfit", 1)) }
+            #expect(error?.code == .unexpectedReply)
+            try await Self.eventually { try await connection.send(S.Ping()) }
+            #expect(server.statistics.connectionsAccepted == accepted + 1, "a SET answered with an integer: the link was replaced")
+
+            server.faults.inject(misfit, on: .nextRequest)
+            let outcomes = try await connection.pipeline([K.Set("misfit-a", 1), K.Set("misfit-b", 2)])
+            #expect(outcomes.count == 2)
+            try await Self.eventually { try await connection.send(S.Ping()) }
+            #expect(server.statistics.connectionsAccepted == accepted + 2, "the same from a batch")
+        }
+    }
+
     @Test func timeoutsOfCenturiesMeanPracticallyNever() async throws {
         try await ZCachedTestEndpoint.with(
             opening: { endpoint in

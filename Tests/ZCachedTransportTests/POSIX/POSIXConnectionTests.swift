@@ -316,6 +316,25 @@ import ZCachedTransport
         #expect(error?.code == .invalidArgument)
     }
 
+    @Test func aReplyThatDoesNotFitItsCommandReplacesTheSocketBeforeTheNextRequest() async throws {
+        try await withPOSIXConnection { connection, server in
+            let misfit = ZCachedFault.replaceReply(with: Array(":1\r\n".utf8))
+            let accepted = server.statistics.connectionsAccepted
+            server.faults.inject(misfit, on: .nextRequest)
+            let error = try await onThread { errorOf { try connection.send(Key.Set("misfit", 1)) } }
+            #expect(error?.code == .unexpectedReply)
+            try await onThread { try connection.send(Server.Ping()) }
+            #expect(server.statistics.connectionsAccepted == accepted + 1, "a SET answered with an integer: the socket was replaced")
+
+            server.faults.inject(misfit, on: .nextRequest)
+            let outcomes = try await onThread { try connection.pipeline([Key.Set("misfit-a", 1), Key.Set("misfit-b", 2)]) }
+            #expect(outcomes.count == 2)
+            try await onThread { try connection.send(Server.Ping()) }
+            #expect(server.statistics.connectionsAccepted == accepted + 2, "the same from a batch")
+            #expect(connection.state == .connected)
+        }
+    }
+
     // MARK: Closing
 
     @Test func closeInterruptsTheRequestInProgressAndFailsLaterOnes() async throws {
