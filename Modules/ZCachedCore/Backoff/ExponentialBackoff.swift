@@ -81,11 +81,16 @@ public struct ExponentialBackoff: Sendable, Hashable, Sequence {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 
+    /// `base` to the power `exponent` by repeated squaring: a few dozen multiplications for
+    /// any attempt number, so no attempt is too large to compute exactly as documented.
     private func pow(_ base: Double, _ exponent: Int) -> Double {
         var result = 1.0
-        for _ in 0..<Swift.min(exponent, 2048) {
-            result *= base
-            if !result.isFinite { break }
+        var factor = base
+        var remaining = exponent
+        while remaining > 0 {
+            if remaining & 1 == 1 { result *= factor }
+            remaining >>= 1
+            factor *= factor
         }
         return result
     }

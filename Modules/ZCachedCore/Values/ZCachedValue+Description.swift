@@ -1,5 +1,7 @@
 extension ZCachedValue: CustomStringConvertible, CustomDebugStringConvertible {
-    /// The value's type and size, with no contents, so it is safe to log.
+    /// The value's type and size; a container's or string's contents are left out, so they are
+    /// safe to log. Numbers, booleans and error texts are shown whole: an error text can name a
+    /// key (`ERR 'k' not found`), so log ``ZCachedError/description`` rather than an error reply.
     public var description: String {
         switch self {
         case .bulkString(let bytes): "bulk string (\(bytes.count) bytes)"

@@ -4,9 +4,11 @@
 /// (see PROTOCOL.md §2). Bulk strings are raw bytes because the server stores bytes; use
 /// ``ZCachedValue/string`` to read one as UTF-8 text.
 ///
-/// Two values are equal when they have the same case and equal contents. Unlike `Double`,
-/// `.double(.nan) == .double(.nan)` holds, so a value read back from the server compares equal
-/// to the one that was stored.
+/// Two values are equal when they have the same case and equal contents, in the same order.
+/// Unlike `Double`, `.double(.nan) == .double(.nan)` holds, so a number read back from the server
+/// compares equal to the one that was stored. Containers may not: the server replies to maps and
+/// unordered sets in hash order (compare maps with ``ZCachedMap/hasSameEntries(as:)``), keeps the
+/// last of a map's duplicate keys and drops a set's duplicate elements (PROTOCOL.md §2).
 public enum ZCachedValue: Sendable {
     /// A bulk string (`$`): any bytes. Keys and most values travel this way.
     case bulkString([UInt8])

@@ -20,6 +20,16 @@ import ZCachedCore
         }
     }
 
+    @Test func aSlowGrowthReachesTheMaximumAsDocumentedHoweverLateTheAttempt() {
+        let backoff = ExponentialBackoff(initial: .milliseconds(100), multiplier: 1.001, max: .seconds(10))
+        // 0.1 s × 1.001^5000 ≈ 14.8 s, so the maximum (the loop stopped at 2048 steps: 0.77 s).
+        #expect(backoff.delay(forAttempt: 5000) == .seconds(10))
+        let (seconds, attoseconds) = backoff.delay(forAttempt: 2000).components
+        let early = Double(seconds) + Double(attoseconds) / 1e18
+        #expect(abs(early - 0.1 * 7.3817) < 0.001, "0.1 s × 1.001^2000, got \(early)")
+        #expect(backoff.delay(forAttempt: .max) == .seconds(10))
+    }
+
     @Test func outOfRangeParametersAreClamped() {
         let backoff = ExponentialBackoff(initial: .milliseconds(10), multiplier: 0.1, max: .seconds(1), jitter: 7)
         #expect(backoff.multiplier == 1)
