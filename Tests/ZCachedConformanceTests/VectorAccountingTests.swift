@@ -13,8 +13,8 @@ import Testing
     static let coverage: [String: String] = [
         "connection/whitelist: client address not listed": refused,
         "connection/whitelist: client address listed": "ReplayConformanceTests (any PING)",
-        "connection/max_request_size=1000: 1500-byte frame in ONE write accepted": "FaultPlanTests.theRequestSizeLimitIsSetPerServer",
-        "connection/max_request_size=1000: 8000-byte frame": "FaultPlanTests.theRequestSizeLimitIsSetPerServer + *ReliabilityTests.aRequestOverTheServerLimit*",
+        "connection/max_request_size=1000: 1500-byte frame in ONE write accepted": "FaultPlanTests.theRequestSizeLimitIsCheckedBeforeEachReadAsByTheRealServer",
+        "connection/max_request_size=1000: 8000-byte frame": "FaultPlanTests.theRequestSizeLimitIsCheckedBeforeEachReadAsByTheRealServer + *ReliabilityTests.aRequestOverTheServerLimit*",
         "connection/max_clients=1 workers=1: first client": "ReplayConformanceTests (any PING)",
         "connection/max_clients=1 workers=1: second client": refused,
         "connection/max_clients=1 workers=1: first client still served": refused,

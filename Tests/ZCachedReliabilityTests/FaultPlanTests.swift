@@ -57,13 +57,40 @@ import ZCachedTesting
         }
     }
 
-    @Test func theRequestSizeLimitIsSetPerServer() async throws {
+    /// An ECHO frame of exactly `size` bytes, `0x03` included.
+    static func echoFrame(ofSize size: Int) -> [UInt8] {
+        let overhead = Array("*2\r\n$4\r\nECHO\r\n$\r\n\r\n\u{03}".utf8).count
+        var length = size - overhead - 1
+        while length + String(length).utf8.count + overhead > size { length -= 1 }
+        let frame = Array("*2\r\n$4\r\nECHO\r\n$\(length)\r\n".utf8) + [UInt8](repeating: 0x61, count: length) + Array("\r\n\u{03}".utf8)
+        precondition(frame.count == size)
+        return frame
+    }
+
+    /// PROTOCOL.md §4.4 with the limit at 1000: the check counts only bytes held before a read
+    /// of at most 4096, so it is soft.
+    @Test(arguments: [
+        ([1500], true), ([4000], true), ([8000], false), ([1100, 400], false), ([900, 600], true),
+    ])
+    func theRequestSizeLimitIsCheckedBeforeEachReadAsByTheRealServer(_ writes: [Int], accepted: Bool) async throws {
         try await Reliability.withServer(.init(maximumRequestSize: 1000)) { server in
             let raw = try RawTestConnection(host: server.host, port: server.port)
-            try raw.send(Array("*2\r\n$4\r\nECHO\r\n$1500\r\n".utf8))
-            try raw.send([UInt8](repeating: 0x61, count: 1500))
-            #expect(raw.waitForClose())
-            #expect(server.statistics.requestsReceived == 0)
+            let frame = Self.echoFrame(ofSize: writes.reduce(0, +))
+            var sent = 0
+            for size in writes {
+                try raw.send(Array(frame[sent..<(sent + size)]))
+                sent += size
+                // Each write is its own read: the next goes out once the server has this one.
+                try await ZCachedEventually.holds { server.statistics.bytesReceived == sent }
+            }
+            if accepted {
+                let reply = try raw.receiveReplies(1)
+                #expect(reply.count == frame.count - "*2\r\n$4\r\nECHO\r\n".utf8.count, "the ECHO's reply")
+                #expect(server.statistics.requestsReceived == 1)
+            } else {
+                #expect(raw.waitForClose())
+                #expect(server.statistics.requestsReceived == 0)
+            }
         }
     }
 

@@ -41,10 +41,15 @@ import ZCachedTesting
         }
     }
 
-    @Test func bufferingMoreThanTheRequestSizeLimitClosesWithoutReply() async throws {
+    /// As the real server (PROTOCOL.md §4.4): the limit is checked before each read, on the
+    /// bytes already held, so 500 unterminated bytes wait until more arrive.
+    @Test func bufferingMoreThanTheRequestSizeLimitClosesWithoutReplyAtTheNextRead() async throws {
         try await withServer(configuration: .init(maximumRequestSize: 100)) { server in
             let connection = try server.connect()
             try connection.send([UInt8](repeating: UInt8(ascii: "x"), count: 500))
+            try await ZCachedEventually.holds { server.statistics.bytesReceived == 500 }
+            #expect(try connection.read(timeout: .milliseconds(50)) == .timedOut, "held, not closed yet")
+            try connection.send([UInt8(ascii: "x")])
             #expect(try connection.read(timeout: .seconds(5)) == .endOfFile)
         }
     }

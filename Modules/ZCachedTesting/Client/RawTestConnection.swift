@@ -57,6 +57,11 @@ package final class RawTestConnection {
         }
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        #if canImport(Darwin)
+            // Darwin's send has no MSG_NOSIGNAL: without this, a send after the server closed
+            // would raise SIGPIPE and end the test process instead of throwing.
+            setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        #endif
         self.descriptor = descriptor
     }
 

@@ -55,19 +55,27 @@ final class ServerChannelHandler: ChannelInboundHandler {
         self.maximumRequestSize = maximumRequestSize
     }
 
+    /// The most bytes the real server reads at once.
+    static let readSize = 4096
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isClosing else { return }
-        let bytes = unwrapInboundIn(data)
+        var bytes = unwrapInboundIn(data)
         statistics.recordBytesReceived(bytes.readableBytes)
-        deframer.append(bytes)
-        while !isClosing, let frame = deframer.nextFrame() {
-            handle(frame, context: context)
-        }
-        if !isClosing && deframer.bufferedByteCount > maximumRequestSize {
-            // Like the real server: over the limit without a complete frame, close with no reply.
-            isClosing = true
-            writePendingReplies(context: context)
-            context.close(promise: nil)
+        // Taken as the real server reads (PROTOCOL.md §4.4): at most 4096 bytes at a time (a TLS
+        // record can be larger), each read preceded by the size check, which looks only at the
+        // bytes already held: more than the limit closes the connection with no reply.
+        while !isClosing, bytes.readableBytes > 0 {
+            guard deframer.bufferedByteCount <= maximumRequestSize else {
+                isClosing = true
+                writePendingReplies(context: context)
+                context.close(promise: nil)
+                return
+            }
+            deframer.append(bytes.readSlice(length: min(bytes.readableBytes, Self.readSize))!)
+            while !isClosing, let frame = deframer.nextFrame() {
+                handle(frame, context: context)
+            }
         }
     }
 

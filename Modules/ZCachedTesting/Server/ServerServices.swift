@@ -17,6 +17,9 @@ struct ServerServices: Sendable {
         try await ServerBootstrap(group: configuration.eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: configuration.writesLikeTheRealServer ? 0 : 1)
+            // Reads of at most 4096 bytes, as the real server's (PROTOCOL.md §4.4): NIO's adaptive
+            // reads would start at 2048 and split a frame the real server reads whole.
+            .childChannelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: ServerChannelHandler.readSize))
             .childChannelInitializer { channel in
                 self.initialize(channel)
             }

@@ -10,8 +10,10 @@ extension ZCachedTestServer {
         /// When set, connections speak TLS with this context (build it for TLS 1.3 only, as the
         /// real `zcached_tls` server accepts nothing else).
         public var tlsContext: NIOSSLContext?
-        /// When more bytes than this are buffered for one connection without a complete frame,
-        /// the connection is closed with no reply, like the real server's `max_request_size`.
+        /// The real server's `max_request_size`: before each read (of at most 4096 bytes, as the
+        /// real server's), a connection holding more than this many bytes of an unfinished frame
+        /// is closed with no reply. As on the real server the check is soft (PROTOCOL.md §4.4):
+        /// with 1000, a 4000-byte frame in one write is accepted and an 8000-byte one is not.
         public var maximumRequestSize: Int
         /// Whether to write replies like the real server: TCP_NODELAY off and 4096-byte chunks,
         /// each its own write. Replies over 4 KiB then stall ~40 ms against a client that does

@@ -3,9 +3,17 @@ import ZCachedCore
 
 /// An in-process server that speaks zcached's protocol, for tests and benchmarks.
 ///
-/// It reproduces the real server's semantics and exact reply bytes (PROTOCOL.md), including its
+/// It reproduces the real server's semantics and reply bytes (PROTOCOL.md), including its
 /// lenient request parser, but none of its bugs: it does not crash, it handles pipelined batches
 /// of any size, and it never loses a reply unless a fault is injected through ``faults``.
+///
+/// Where it differs, so a test does not lean on it: MGET replies, maps and unordered sets come
+/// back in request (insertion) order, where the real server uses its hash order; map keys and
+/// simple strings are compared as Swift strings (Unicode-equivalent keys are one key here, two on
+/// the real server); values nested more than 512 levels deep are refused with `-ERR unexpected`;
+/// a half-closed connection still gets its replies (the real server drops them, §4.2); and under
+/// TLS a closing fault (``ZCachedFault/resetConnection``, an emulated crash) sends `close_notify`
+/// first.
 /// All connections share one key space, which survives ``restart()``.
 ///
 /// ```swift
