@@ -134,3 +134,11 @@ public struct ZCachedConnectionConfiguration: Sendable {
         self.replyLimits = replyLimits
     }
 }
+
+extension ZCachedConnectionConfiguration {
+    /// How long closing a TLS link waits for the server's `close_notify` before closing the
+    /// socket anyway: ``requestTimeout``, at most 1 s. A server that answers at all answers
+    /// within a round trip; one that has gone silent would otherwise hold every `close()` for
+    /// NIOSSL's default of 5 s.
+    var tlsCloseTimeout: Duration { min(requestTimeout, .seconds(1)) }
+}

@@ -20,7 +20,7 @@ enum ZCachedChannelFactory {
     ) async throws(ZCachedError) -> (any Channel, NIOLoopBound<ZCachedChannelHandler>) {
         let target = "\(configuration.host):\(configuration.port)"
         do {
-            let sslContext = try configuration.tls.map(makeSSLContext)
+            let sslContext = try configuration.tls.map { try makeSSLContext($0, closingWithin: configuration.tlsCloseTimeout) }
             var bootstrap = ClientBootstrap(group: eventLoop)
                 .connectTimeout(TimeAmount(configuration.connectTimeout))
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -74,9 +74,13 @@ enum ZCachedChannelFactory {
         }
     }
 
-    private static func makeSSLContext(_ tls: ZCachedConnectionConfiguration.TLS) throws -> NIOSSLContext {
+    private static func makeSSLContext(
+        _ tls: ZCachedConnectionConfiguration.TLS,
+        closingWithin closeTimeout: Duration
+    ) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv13
+        configuration.shutdownTimeout = TimeAmount(closeTimeout)
         if !tls.trustRootPEMFiles.isEmpty {
             configuration.trustRoots = .file(tls.trustRootPEMFiles[0])
             configuration.additionalTrustRoots = tls.trustRootPEMFiles.dropFirst().map { .file($0) }

@@ -275,6 +275,10 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
 
     // MARK: Life cycle
 
+    /// Closes the connection and waits until its socket is closed. Pending requests fail with
+    /// ``ZCachedError/Code/connectionClosed``. Over TLS it sends `close_notify` and waits for the
+    /// server's at most ``ZCachedConnectionConfiguration/requestTimeout``, and never more than
+    /// 1 s, so a server that has gone silent does not hold it.
     public func close() async {
         let previous = updateLink { link in
             defer { link = .closed }

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import NIOSSL
 import Testing
 import ZCachedCore
@@ -12,13 +14,13 @@ import ZCachedTransport
     }
 
     /// A server context that, like `zcached_tls`, accepts TLS 1.3 only.
-    static func startTLSServer() async throws -> ZCachedTestServer {
+    static func startTLSServer(on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ZCachedTestServer {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(fixture("server")).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: fixture("server.key"), format: .pem))
         )
         tls.minimumTLSVersion = .tlsv13
-        return try await ZCachedTestServer.start(configuration: .init(tlsContext: try NIOSSLContext(configuration: tls)))
+        return try await ZCachedTestServer.start(configuration: .init(eventLoopGroup: group, tlsContext: try NIOSSLContext(configuration: tls)))
     }
 
     static func configuration(port: Int, tls: ZCachedConnectionConfiguration.TLS?) -> ZCachedConnectionConfiguration {
@@ -68,6 +70,34 @@ import ZCachedTransport
         #expect(down < caller, "\(log)")
         await connection.close()
         await server.shutdown()
+    }
+
+    /// `close()` sends `close_notify` and waits for the server's; a server gone silent (its loop
+    /// frozen here) held it for NIOSSL's default 5 s.
+    @Test func closingAgainstASilentServerWaitsAtMostTheTLSCloseTimeout() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await Self.startTLSServer(on: group)
+        let tls = ZCachedConnectionConfiguration.TLS(trustRootPEMFiles: [try Self.fixture("ca")], serverHostname: "localhost")
+        var configuration = Self.configuration(port: server.port, tls: tls)
+        configuration.requestTimeout = .milliseconds(300)
+        let connection = try await ZCachedNIOConnection.connect(configuration: configuration)
+        try await connection.send(ZCachedServerCommands.Ping())
+        let frozen = DispatchSemaphore(value: 0)
+        let thaw = DispatchSemaphore(value: 0)
+        group.next().execute {
+            frozen.signal()
+            thaw.wait()
+        }
+        frozen.wait()
+        let clock = ContinuousClock()
+        let start = clock.now
+        await connection.close()
+        let elapsed = clock.now - start
+        thaw.signal()
+        #expect(elapsed < .seconds(2), "close() took \(elapsed)")
+        #expect(connection.state == .closed)
+        await server.shutdown()
+        try await group.shutdownGracefully()
     }
 
     @Test func tlsAgainstAPlaintextServerFailsWithinTheConnectTimeout() async throws {
