@@ -95,7 +95,10 @@ import ZCachedCore
         // Pinned so a change in any class is noticed and explained.
         #expect(reproduced.count == 177)
         #expect(respelled.count == 12)
-        #expect(rawOnly.count == 81)
+        // 82: the captured "SET value with 0x03" is two frames to the server and no longer parses
+        // as one (a 0x03 inside a value is a corrupt stream to the decoder these frames are read
+        // with); ValidationTableTests covers its refusal.
+        #expect(rawOnly.count == 82)
         // Every refusal is one of the known-dangerous inputs of the validation table.
         #expect(Set(refused) == Self.expectedRefusals)
     }
@@ -106,7 +109,7 @@ import ZCachedCore
         "types/SET map empty -> error", "types/SET error value -> error", "types/SET empty bulk -> error",
         "strings/SET binary (no LF, no ETX)", "strings/SET value with CR", "strings/SET value ending in CR",
         "strings/SET value with CRLF (BUG: truncated)", "strings/SET value with LF (BUG: truncated)",
-        "strings/SET key with CRLF -> error", "strings/SET value with 0x03 (BUG: split)", "strings/GET empty key",
+        "strings/SET key with CRLF -> error", "strings/GET empty key",
         "strings/ECHO empty", "bugs/SET with error nested inside array leaves corrupt phantom key",
         "bugs/COPY key onto itself with REPLACE (use-after-free)",
     ]

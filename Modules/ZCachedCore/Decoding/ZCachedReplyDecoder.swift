@@ -2,7 +2,8 @@
 /// any size, and take out whole replies.
 ///
 /// Each reply is parsed with its declared lengths and must be followed by exactly one `0x03`
-/// (PROTOCOL.md §1.2). Anything else (a missing or misplaced terminator, an unknown prefix, a
+/// (PROTOCOL.md §1.2), and hold none (no value can contain one). Anything else (a missing,
+/// misplaced or inner terminator, an unknown prefix, a
 /// malformed length or number, a reply past ``ZCachedDecoderLimits``) throws
 /// ``ZCachedError/Code/protocolViolation``; the connection must then be closed, because the
 /// stream can no longer be matched to requests.
@@ -61,12 +62,16 @@ public struct ZCachedReplyDecoder: Sendable {
                 return (value, parser.index)
             }
         }
+        // The server cannot store or send a 0x03 inside a value (no request can carry one), so a
+        // 0x03 before a reply's end means the stream is corrupt: two of the server's frames read
+        // as one reply would shift every later reply onto the wrong request.
         guard let (value, end) = try outcome.get() else {
-            // Any 0x03 found lies inside a value that is still arriving.
-            scanIndex = terminator.map { $0 + 1 } ?? buffer.count
+            if terminator != nil { throw Self.terminatorInsideReply }
+            scanIndex = buffer.count
             try checkPendingSize()
             return nil
         }
+        if let terminator, terminator < end { throw Self.terminatorInsideReply }
         guard end < buffer.count else {
             scanIndex = end
             return nil
@@ -77,6 +82,10 @@ public struct ZCachedReplyDecoder: Sendable {
         readIndex = end + 1
         scanIndex = readIndex
         return value
+    }
+
+    private static var terminatorInsideReply: ZCachedError {
+        .protocolViolation("a 0x03 arrived inside a reply, which the server never sends: the stream is corrupt")
     }
 
     /// Partial replies up to this size are parsed on every call, to find garbage early. Larger

@@ -76,12 +76,21 @@ import ZCachedCore
         #expect(try decoder.next() == .simpleString("OK"))
     }
 
-    @Test func aTerminatorInsideABulkStringIsNotTakenAsTheEnd() throws {
-        var decoder = ZCachedReplyDecoder()
-        decoder.append(contentsOf: Array("$3\r\na\u{03}".utf8))
-        #expect(try decoder.next() == nil)
-        decoder.append(contentsOf: Array("b\r\n\u{03}".utf8))
-        #expect(try decoder.next() == .bulkString([0x61, 0x03, 0x62]))
+    /// No value can hold a 0x03 (no request can carry one), so one inside a reply means two of
+    /// the server's frames would be read as one reply, and every later reply would shift.
+    @Test(arguments: ["$3\r\na\u{03}b\r\n\u{03}", "+OK\u{03}+OK\r\n\u{03}", "-ERR x\u{03}\r\n\u{03}", "*2\r\n:1\u{03}\r\n:2\r\n\u{03}"])
+    func aTerminatorInsideAReplyIsAViolationWhicheverWayTheBytesArrive(_ text: String) {
+        let stream = Array(text.utf8)
+        for split in 1..<stream.count {
+            var decoder = ZCachedReplyDecoder()
+            decoder.append(contentsOf: stream[..<split])
+            let error = #expect(throws: ZCachedError.self, "split at \(split)") {
+                _ = try decoder.next()
+                decoder.append(contentsOf: stream[split...])
+                _ = try decoder.next()
+            }
+            #expect(error?.code == .protocolViolation)
+        }
     }
 
     static let malformed: [(String, String)] = [
