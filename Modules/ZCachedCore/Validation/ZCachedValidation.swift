@@ -5,9 +5,10 @@
 /// a refused request is an ``ZCachedError/Code/invalidArgument`` error naming the argument and
 /// the reason, and no byte of it is sent. Refused:
 /// - empty strings (the server answers `-ERR unprocessable`);
-/// - `\n` (the server silently cuts the value there), `\r` (`\r\n` cuts it too; a lone `\r` is
-///   refused as well so every string round-trips byte for byte) and `0x03` (the server splits
-///   the frame there);
+/// - `\n` (the server silently cuts the value there), `\r` and `0x03` (the server splits the
+///   frame there). A lone `\r` would in fact round-trip (PROTOCOL.md §1.1); it is refused by
+///   choice, so that one simple rule covers keys, values and text alike (binary data is rarely
+///   free of `\n` anyway, and ZCachedCodable escapes all three);
 /// - empty maps (`-ERR unprocessable`) and error values (nested ones corrupt the key space and
 ///   later crash the server);
 /// - values nested deeper than ``ZCachedRequestLimits/maximumNestingDepth``;
@@ -112,8 +113,8 @@ public enum ZCachedValidation {
     static func firstForbiddenByte<Bytes: Collection>(in bytes: Bytes) -> (Int, UInt8)? where Bytes.Element == UInt8 {
         var offset = 0
         for byte in bytes {
-            // 0x0A and 0x0D and 0x03 are the only bytes the server mangles; one compare clears
-            // every other byte.
+            // 0x0A and 0x03 are the bytes the server mangles, 0x0D the one refused by choice (see
+            // the type's doc); one compare clears every other byte.
             if byte <= 0x0D, byte == 0x0A || byte == 0x0D || byte == 0x03 { return (offset, byte) }
             offset += 1
         }
