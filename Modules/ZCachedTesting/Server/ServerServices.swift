@@ -14,22 +14,23 @@ struct ServerServices: Sendable {
     /// Listens on `host`:`port` with `SO_REUSEADDR`.
     /// - Throws: The error of binding the socket.
     func bind(host: String, port: Int) async throws -> any Channel {
-        try await ServerBootstrap(group: configuration.eventLoopGroup)
+        let epoch = connections.currentEpoch
+        return try await ServerBootstrap(group: configuration.eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: configuration.writesLikeTheRealServer ? 0 : 1)
             // Reads of at most 4096 bytes, as the real server's (PROTOCOL.md §4.4): NIO's adaptive
             // reads would start at 2048 and split a frame the real server reads whole.
             .childChannelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: ServerChannelHandler.readSize))
             .childChannelInitializer { channel in
-                self.initialize(channel)
+                self.initialize(channel, acceptedIn: epoch)
             }
             .bind(host: host, port: port)
             .get()
     }
 
-    private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+    private func initialize(_ channel: any Channel, acceptedIn epoch: Int) -> EventLoopFuture<Void> {
         statistics.recordConnectionAccepted()
-        connections.register(channel)
+        connections.register(channel, acceptedIn: epoch)
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             if faults.refusesConnections {
