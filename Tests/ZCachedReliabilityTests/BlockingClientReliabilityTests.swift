@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 import ZCachedClient
 import ZCachedCore
@@ -31,13 +32,19 @@ struct BlockingClientReliabilityTests {
         }
     }
 
-    /// Runs `body(thread)` on `count` threads (blocking calls must stay off the Swift
-    /// concurrency pool) and returns when all are done.
+    /// Runs `body(thread)` on `count` threads of its own and returns when all are done.
+    ///
+    /// Not on Dispatch's global queue: on Linux Swift's concurrency pool runs on the same threads,
+    /// so blocking calls there starved the test's own task (its 5 ms polls took 13 s).
     static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
         await withCheckedContinuation { continuation in
             let group = DispatchGroup()
             for thread in 0..<count {
-                DispatchQueue.global().async(group: group) { body(thread) }
+                group.enter()
+                Thread {
+                    body(thread)
+                    group.leave()
+                }.start()
             }
             group.notify(queue: .global()) { continuation.resume() }
         }

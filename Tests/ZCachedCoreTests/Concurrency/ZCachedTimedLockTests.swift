@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 import ZCachedCore
 
@@ -33,13 +34,14 @@ import ZCachedCore
         let holding = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        // A thread of its own: a blocked Dispatch worker can starve Swift's pool on Linux.
+        Thread {
             lock.withLock { _ in
                 holding.signal()
                 release.wait()
             }
             done.signal()
-        }
+        }.start()
         holding.wait()
         let start = ContinuousClock.now
         #expect(throws: TimedOut.self) {
