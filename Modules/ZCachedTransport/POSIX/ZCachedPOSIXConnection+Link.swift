@@ -65,6 +65,7 @@ extension ZCachedPOSIXConnection {
         mutating func attach(_ socket: POSIXSocket) {
             generation += 1
             self.socket = socket
+            pipeline.startOnNewLink()
             receiveTimeout = requestTimeout
             slot.install(socket)
         }

@@ -258,6 +258,11 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         deadline: ContinuousClock.Instant
     ) throws(ZCachedError) -> ZCachedValue {
         let socket = try socketForSending(&link, deadline: deadline)
+        if link.pipeline.verifiesEveryRequest {
+            // This link has pipelined a batch: a request alone goes with a sentinel as well
+            // (see ZCachedRequestPipeline).
+            return try exchange(batch: [frame], through: socket, on: &link, deadline: deadline)[0].get()
+        }
         do {
             try write(frame, to: socket, deadline: deadline)
             let reply = try nextReply(from: socket, link: &link, deadline: deadline)
@@ -276,7 +281,16 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         on link: inout Link,
         deadline: ContinuousClock.Instant
     ) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] {
-        let socket = try socketForSending(&link, deadline: deadline)
+        try exchange(batch: frames, through: socketForSending(&link, deadline: deadline), on: &link, deadline: deadline)
+    }
+
+    /// Writes and reads a batch on `socket`, the link's socket, through the link's pipeline.
+    private func exchange(
+        batch frames: [[UInt8]],
+        through socket: POSIXSocket,
+        on link: inout Link,
+        deadline: ContinuousClock.Instant
+    ) -> [Result<ZCachedValue, ZCachedError>] {
         for (index, frame) in frames.enumerated() {
             link.pipeline.enqueue(.init(id: UInt64(index), frame: frame, continuation: index))
         }

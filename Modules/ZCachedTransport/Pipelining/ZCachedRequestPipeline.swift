@@ -18,13 +18,18 @@ import ZCachedCore
 ///   flight when the next group is written joins that group (its reply is held too), so later
 ///   requests never wait a round trip behind it and a reply it loses is still caught.
 ///
+/// - **No bare requests once a link has pipelined.** The server corrupts nothing while only one
+///   frame is in flight (§1.1), so a link that has only ever had one is safe unchecked. Once a
+///   group has been written, the server's receive buffer may have been left shifted by a read
+///   that ended mid-frame (§1.1; network segmentation can cause one even inside the window,
+///   §7.3), and that lasts for the link's life: from then on every request, alone or not, is
+///   written with a sentinel (``verifiesEveryRequest``). A frame too large to share the window
+///   with a sentinel still goes alone.
+///
 /// What this does not catch: the sentinel counts replies, so one reply lost and one fabricated
-/// inside the same group leave the token in its place; and a bare request takes the next reply
-/// unchecked, so a reply fabricated by a server whose stream an earlier group corrupted (§1.1)
-/// reaches it. The server corrupts nothing while only one request is in flight (§1.1), and the
-/// connections close a link whose reply does not fit its command (`unexpectedReply`), which
-/// catches a slipped stream at the first reply of the wrong shape; a slip between replies of
-/// the same shape (GET after GET) shows only when it reaches a sentinel or a timeout.
+/// inside the same group leave the token in its place. The connections also close a link whose
+/// reply does not fit its command (`unexpectedReply`), which catches a slipped stream at the
+/// first reply of the wrong shape.
 ///
 /// It does no I/O: its owner (the NIO channel handler, or a blocking connection's
 /// `pipeline(_:)`) asks it what to write and tells it what was read. It is generic over what
@@ -93,6 +98,9 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     private(set) var bytesInFlight = 0
     /// The most bytes that were ever in flight at once, for tests and metrics.
     private(set) var peakBytesInFlight = 0
+    /// Whether every request is written with a sentinel, because a group has been written on
+    /// this link (see the type's doc). Set for the link's life; ``startOnNewLink()`` clears it.
+    private(set) var verifiesEveryRequest = false
 
     init(window: Int, sentinels: ZCachedSentinelTokens = ZCachedSentinelTokens()) {
         self.window = window
@@ -119,7 +127,8 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// - Parameter deadline: When the replies of the frames written now are due.
     mutating func nextFramesToWrite(deadline: Instant) -> [[UInt8]] {
         guard let first = waiting.first else { return [] }
-        if written.isEmpty, waiting.count == 1 || first.frame.count + sentinels.frameSize > window {
+        let fitsWithASentinel = first.frame.count + sentinels.frameSize <= window
+        if written.isEmpty, !fitsWithASentinel || (waiting.count == 1 && !verifiesEveryRequest) {
             let request = waiting.removeFirst()
             record(Written(id: request.id, kind: .bare, size: request.frame.count, deadline: deadline, continuation: request.continuation))
             return [request.frame]
@@ -136,6 +145,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
             frames.append(request.frame)
         }
         guard !frames.isEmpty else { return [] }
+        verifiesEveryRequest = true
         let (token, frame) = sentinels.next()
         record(Written(id: 0, kind: .sentinel(token: token), size: frame.count, deadline: deadline, continuation: nil))
         frames.append(frame)
@@ -217,6 +227,13 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
             held[0].continuation = nil
         }
         return (expired, removeAll())
+    }
+
+    /// Forgets that the previous link pipelined: a new connection starts with a clean receive
+    /// buffer on the server, so requests alone may go bare again. Call it when the pipeline
+    /// serves a new link (one whose requests have all been removed).
+    mutating func startOnNewLink() {
+        verifiesEveryRequest = false
     }
 
     /// Removes every request, answered-and-held and written ones first, and returns the

@@ -184,7 +184,35 @@ import ZCachedCore
         #expect(pipeline.cancel(ids: 1...7).isEmpty)
         for reply in ["two", "three", "four", "five"] { #expect(Self.delivered(pipeline.replyReceived(.bulkString(Array(reply.utf8)))).isEmpty) }
         #expect(Self.delivered(pipeline.replyReceived(try Self.token(of: group[5]))).isEmpty, "nobody is left to receive them")
-        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1, "request 8 alone, bare")
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 2, "request 8 alone, with a sentinel: the link has pipelined")
+    }
+
+    /// A group may leave the server's receive buffer shifted for the rest of the link (PROTOCOL.md
+    /// §1.1), so a request alone after it is verified too: a reply the server fabricates for it
+    /// is caught instead of delivered, and the real reply does not slide onto the next request.
+    @Test func onceALinkHasPipelinedARequestAloneIsVerifiedToo() throws {
+        var pipeline = Pipeline(window: 4096)
+        pipeline.enqueue(Self.request(1))
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1, "nothing pipelined yet: bare")
+        #expect(Self.delivered(pipeline.replyReceived("one")) == ["caller 1=one"])
+        #expect(!pipeline.verifiesEveryRequest)
+        for id: UInt64 in 2...3 { pipeline.enqueue(Self.request(id)) }
+        let group = pipeline.nextFramesToWrite(deadline: 100)
+        _ = pipeline.replyReceived("two")
+        _ = pipeline.replyReceived("three")
+        #expect(Self.delivered(pipeline.replyReceived(try Self.token(of: group[2]))) == ["caller 2=two", "caller 3=three"])
+        #expect(pipeline.verifiesEveryRequest)
+
+        pipeline.enqueue(Self.request(4))
+        let alone = pipeline.nextFramesToWrite(deadline: 100)
+        #expect(alone.count == 2, "request 4 and a sentinel")
+        #expect(Self.delivered(pipeline.replyReceived("fabricated")).isEmpty, "held, not delivered")
+        #expect(Self.isOutOfOrder(pipeline.replyReceived("four")), "the real reply sits where the token belongs")
+        #expect(pipeline.removeAll() == ["caller 4"])
+
+        pipeline.startOnNewLink()
+        pipeline.enqueue(Self.request(5))
+        #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1, "a new link starts bare again")
     }
 
     @Test func anExpiredRequestEmptiesThePipelineAndTheTimeoutGoesToTheUnansweredRequest() throws {

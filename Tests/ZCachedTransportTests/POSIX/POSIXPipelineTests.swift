@@ -114,6 +114,28 @@ import ZCachedTransport
         }
     }
 
+    /// A batch may leave the server's receive buffer shifted for the rest of the link (PROTOCOL.md
+    /// §1.1): later requests on that socket carry a sentinel too, until the socket is replaced.
+    @Test func afterABatchSingleRequestsAreVerifiedUntilTheSocketIsReplaced() async throws {
+        try await withPOSIXConnection { connection, server in
+            func framesSent(_ body: @escaping @Sendable () throws -> Void) async throws -> Int {
+                let before = server.statistics.requestsReceived
+                try await onThread(body)
+                return server.statistics.requestsReceived - before
+            }
+            let first = try await framesSent { _ = try connection.send(K.Get("alone")) }
+            #expect(first == 1, "nothing pipelined yet")
+            let batch = try await framesSent { _ = try connection.pipeline([K.Get("a"), K.Get("b")]) }
+            #expect(batch == 3)
+            let afterBatch = try await framesSent { _ = try connection.send(K.Get("alone")) }
+            #expect(afterBatch == 2, "the GET and its sentinel")
+            server.faults.inject(.closeConnection, on: .nextRequest)
+            _ = try await framesSent { _ = try? connection.send(K.Get("lost")) }
+            let onNewSocket = try await framesSent { _ = try connection.send(K.Get("alone")) }
+            #expect(onNewSocket == 1, "a new socket starts bare")
+        }
+    }
+
     @Test func aRequestBehindALongBatchGivesUpAtItsOwnDeadlineWithoutBeingSent() async throws {
         try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
             // Twelve GETs in four groups, 80 ms per reply: the batch holds the lock about a second,
