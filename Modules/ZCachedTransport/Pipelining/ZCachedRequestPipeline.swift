@@ -10,8 +10,8 @@ import ZCachedCore
 ///   §1.1); a frame larger than the window is written alone.
 /// - **Verified groups.** Replies are matched by order, so one reply the server loses (§4.2)
 ///   would shift every later reply onto the wrong caller. A request written while nothing else
-///   is in flight or waiting goes alone ("bare"): if its reply is lost, it times out and nothing
-///   else can take its place. Requests written together, or while others are in flight, form a
+///   is in flight or waiting goes alone ("bare"), unless the link has pipelined (below): if its
+///   reply is lost, it times out and nothing else can take its place. Requests written together, or while others are in flight, form a
 ///   group followed by a sentinel `ECHO` of a unique token; their replies are held until the
 ///   token comes back in the right place. A missing or extra reply then shows up as a token out
 ///   of place, and every held reply is discarded instead of delivered. A bare request still in
