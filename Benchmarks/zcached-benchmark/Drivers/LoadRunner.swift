@@ -28,6 +28,7 @@ struct LoadRunner: Sendable {
         func budget() -> LoadBudget { LoadBudget(requests: plan.requests, duration: plan.duration) }
         let label = Self.label(client, plan)
         let (seconds, tallies): (Double, [WorkerTally])
+        var strays = WorkerTally()
         switch client {
         case .raw:
             let sockets = try await connections.raw(plan.connections)
@@ -37,6 +38,7 @@ struct LoadRunner: Sendable {
                     Self.rawWorker(sockets[index], plan: plan, budget: budget)
                 }
             }
+            for failure in sockets.compactMap({ $0.strayBytesAfterRun() }) { strays.recordError(failure.kind) }
         case .blocking:
             let sdk = try await connections.blocking(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck)
             let budget = budget()
@@ -69,7 +71,7 @@ struct LoadRunner: Sendable {
                 }
             }
         }
-        return LoadResult(client: client, plan: plan, seconds: seconds, tally: .merged(tallies))
+        return LoadResult(client: client, plan: plan, seconds: seconds, tally: .merged(tallies + [strays]))
     }
 
     /// Stores the values the workload reads, through the kept single-connection async client.

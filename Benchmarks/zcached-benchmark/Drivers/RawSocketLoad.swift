@@ -99,6 +99,20 @@ final class RawSocketLoad: @unchecked Sendable {
         return true
     }
 
+    /// Checks, after a run, that nothing arrived beyond the replies it counted: a stray reply in
+    /// a later segment than the last counted one would otherwise pass for the next round trip's
+    /// first reply. Waits up to 20 ms (untimed) for one to arrive.
+    /// - Returns: The failure, when bytes are waiting (or the server closed); the socket is then
+    ///   broken.
+    func strayBytesAfterRun() -> RawLinkFailure? {
+        guard !isBroken else { return nil }
+        var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&waiting, 1, 20) == 1 else { return nil }
+        var byte: UInt8 = 0
+        let peeked = recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return failed(peeked > 0 ? .corrupt : .closed)
+    }
+
     /// Marks the socket broken, for ``KeptConnections`` to replace, and returns `failure`.
     private func failed(_ failure: RawLinkFailure) -> RawLinkFailure {
         isBroken = true
@@ -129,8 +143,9 @@ final class RawSocketLoad: @unchecked Sendable {
     ///
     /// Replies are checked as cheaply as framing allows: each ends at its `0x03` (the workload's
     /// keys and values hold none), one starting with `-` is the server's error, and a byte after
-    /// the last awaited reply means the stream is corrupt (PROTOCOL.md §1.1), since the server
-    /// sends nothing unasked.
+    /// the last awaited reply in the same read means the stream is corrupt (PROTOCOL.md §1.1),
+    /// since the server sends nothing unasked (bytes arriving later are caught at the end of the
+    /// run, ``strayBytesAfterRun()``).
     /// - Returns: How many of the replies were the server's errors.
     /// - Throws: ``RawLinkFailure`` when the socket fails or the stream is corrupt; the socket
     ///   must not be used again.

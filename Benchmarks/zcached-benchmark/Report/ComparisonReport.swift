@@ -8,7 +8,10 @@ struct ComparisonReport {
     struct GoalVerdict: Codable {
         var name: String
         var target: Double
+        /// Whether the ratio reached the target with no error on either side.
         var met: Bool
+        /// Failed requests of the SDK and raw runs reported; a goal with any is failed.
+        var errors: Int
     }
 
     /// Prints one test's comparison, with the goal it was measured for, if any (the table shows

@@ -14,6 +14,9 @@ struct Comparison: Sendable {
     /// baseline completed no request.
     var ratio: Double? { raw.flatMap { Self.ratio(of: sdk, to: $0) } }
 
+    /// Failed requests in every run of every round, SDK and raw, not only the medians shown.
+    var errorCount = 0
+
     /// The lowest and highest of ``roundRatios``, when there are at least two.
     var roundRatioRange: ClosedRange<Double>? {
         guard roundRatios.count > 1, let lowest = roundRatios.min(), let highest = roundRatios.max() else { return nil }
@@ -55,7 +58,8 @@ struct Comparison: Sendable {
             sdk: median(sdkRuns)!,
             raw: median(rawRuns),
             rawWithoutQuickAck: median(rawWithoutQuickAckRuns),
-            roundRatios: zip(sdkRuns, rawRuns).compactMap { ratio(of: $0, to: $1) }
+            roundRatios: zip(sdkRuns, rawRuns).compactMap { ratio(of: $0, to: $1) },
+            errorCount: (sdkRuns + rawRuns + rawWithoutQuickAckRuns).reduce(0) { $0 + $1.tally.errors.values.reduce(0, +) }
         )
     }
 

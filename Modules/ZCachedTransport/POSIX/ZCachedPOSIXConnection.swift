@@ -166,16 +166,16 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         pendingRequests.add(1, ordering: .relaxed)
         defer { pendingRequests.subtract(1, ordering: .relaxed) }
         let frame = encoder.bytes
-        let (reply, generation) = try link.withLock(until: deadline, orThrow: notSentInTime) {
-            (link) throws(ZCachedError) -> (ZCachedValue, Int) in
+        var generation = 0
+        let reply = try link.withLock(until: deadline, orThrow: notSentInTime) { (link) throws(ZCachedError) -> ZCachedValue in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
-            return (try exchange(frame, on: &link, deadline: deadline), link.generation)
+            return try exchange(frame, on: &link, deadline: deadline, sentOn: &generation)
         }
         do {
             return try command.response(from: reply)
         } catch {
-            if error.code == .unexpectedReply { distrustedGeneration.store(generation, ordering: .releasing) }
+            if error.code == .unexpectedReply { distrust(generation) }
             throw error
         }
     }
@@ -222,14 +222,17 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
         pendingRequests.add(frames.count, ordering: .relaxed)
         defer { pendingRequests.subtract(frames.count, ordering: .relaxed) }
-        let (replies, generation) = try link.withLock(until: deadline, orThrow: notSentInTime) {
-            (link) throws(ZCachedError) -> ([Result<ZCachedValue, ZCachedError>], Int) in
+        var generation = 0
+        let replies = try link.withLock(until: deadline, orThrow: notSentInTime) {
+            (link) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
-            return (try exchange(batch: frames, on: &link, deadline: deadline), link.generation)
+            let socket = try socketForSending(&link, deadline: deadline)
+            generation = link.generation
+            return exchange(batch: frames, through: socket, on: &link, deadline: deadline)
         }
         let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: replies)
-        if misfit != nil { distrustedGeneration.store(generation, ordering: .releasing) }
+        if misfit != nil { distrust(generation) }
         return outcomes
     }
 
@@ -252,16 +255,20 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     // MARK: Internals
 
     /// Runs one request under the lock: makes sure the link is up, writes, reads one reply.
+    /// - Parameter generation: Set to the ``Link/generation`` of the socket the request went on
+    ///   (a reconnect after it failed does not change it).
     private func exchange(
         _ frame: [UInt8],
         on link: inout Link,
-        deadline: ContinuousClock.Instant
+        deadline: ContinuousClock.Instant,
+        sentOn generation: inout Int
     ) throws(ZCachedError) -> ZCachedValue {
         let socket = try socketForSending(&link, deadline: deadline)
+        generation = link.generation
         if link.pipeline.verifiesEveryRequest {
             // This link has pipelined a batch: a request alone goes with a sentinel as well
-            // (see ZCachedRequestPipeline).
-            return try exchange(batch: [frame], through: socket, on: &link, deadline: deadline)[0].get()
+            // (see ZCachedRequestPipeline), its reply due by the request's own deadline.
+            return try exchange(batch: [frame], through: socket, on: &link, deadline: deadline, repliesDueBy: deadline)[0].get()
         }
         do {
             try write(frame, to: socket, deadline: deadline)
@@ -273,23 +280,20 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         }
     }
 
-    /// Runs a batch under the lock: makes sure the link is up, then writes the groups the window
+    /// Runs a batch on `socket`, the link's socket, under the lock: writes the groups the window
     /// allows and reads replies until every request is answered or the link fails.
+    /// - Parameters:
+    ///   - deadline: The call's deadline, for reconnecting after a lost link.
+    ///   - cap: When given, no reply is due later than this (a single request's own deadline);
+    ///     otherwise each group's replies are due ``ZCachedConnectionConfiguration/requestTimeout``
+    ///     after it is written.
     /// - Returns: Each frame's reply, or the error that ended the link for the ones not answered.
-    private func exchange(
-        batch frames: [[UInt8]],
-        on link: inout Link,
-        deadline: ContinuousClock.Instant
-    ) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] {
-        try exchange(batch: frames, through: socketForSending(&link, deadline: deadline), on: &link, deadline: deadline)
-    }
-
-    /// Writes and reads a batch on `socket`, the link's socket, through the link's pipeline.
     private func exchange(
         batch frames: [[UInt8]],
         through socket: POSIXSocket,
         on link: inout Link,
-        deadline: ContinuousClock.Instant
+        deadline: ContinuousClock.Instant,
+        repliesDueBy cap: ContinuousClock.Instant? = nil
     ) -> [Result<ZCachedValue, ZCachedError>] {
         for (index, frame) in frames.enumerated() {
             link.pipeline.enqueue(.init(id: UInt64(index), frame: frame, continuation: index))
@@ -304,7 +308,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         do throws(LinkFailure) {
             while answered < frames.count {
                 if writeFailure == nil, link.pipeline.hasRequestsToWrite {
-                    let writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
+                    var writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
+                    if let cap, cap < writeDeadline { writeDeadline = cap }
                     var burst: [UInt8] = []
                     let due = Link.pipelineTime(writeDeadline)
                     while case let group = link.pipeline.nextFramesToWrite(deadline: due), !group.isEmpty {
@@ -377,10 +382,12 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             let isDistrusted = distrustedGeneration.load(ordering: .acquiring) == link.generation
             if !isDistrusted, (try? socket.isIdleAndOpen()) == true { return socket }
             link.release()
-            let closed =
-                isDistrusted
-                ? ZCachedError.protocolViolation("a reply did not fit its command, so the link's replies can no longer be trusted")
-                : ZCachedError(code: .connectionClosed, message: "the server closed the connection while it was idle")
+            let closed = ZCachedError(
+                code: .connectionClosed,
+                message: isDistrusted
+                    ? "the link was closed because a reply on it did not fit its command, so its replies can no longer be trusted"
+                    : "the server closed the connection while it was idle"
+            )
             guard configuration.reconnect else {
                 publish(.broken, in: &link, because: closed)
                 throw closed
@@ -595,6 +602,12 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         spareEncoders.withLock { spares in
             if spares.count < Self.spareEncoderCount { spares.append(encoder) }
         }
+    }
+
+    /// Marks the socket of `generation` as distrusted, unless a newer one already is: a thread
+    /// that stores late must not put an older generation back.
+    private func distrust(_ generation: Int) {
+        _ = distrustedGeneration.max(generation, ordering: .acquiringAndReleasing)
     }
 
     /// The error of a request whose time ran out before it was written: waiting for the lock, or

@@ -136,6 +136,48 @@ import ZCachedTransport
         }
     }
 
+    /// A verified single request still ends by its own deadline, lock waiting included.
+    @Test func aVerifiedRequestKeepsItsOwnDeadline() async throws {
+        try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
+            _ = try await onThread { try connection.pipeline([K.Get("a"), K.Get("b")]) }
+            let first = server.statistics.requestsReceived + 1
+            // A's GET (then its sentinel) is answered late; B's GET is never answered.
+            server.faults.inject(.delayReply(.milliseconds(250)), on: .requestNumber(first))
+            server.faults.inject(.dropAllLaterReplies, on: .requestNumber(first + 2))
+            async let slow: ZCachedValue? = onThread { try connection.send(K.Get("slow")) }
+            while server.statistics.requestsReceived < first { await Task.yield() }
+            let (error, elapsed) = try await onThread { () -> (ZCachedError?, Duration) in
+                let start = ContinuousClock.now
+                let error = errorOf { _ = try connection.send(K.Get("lost")) }
+                return (error, .now - start)
+            }
+            #expect(try await slow == nil)
+            #expect(error?.code == .timeout)
+            #expect(elapsed < .milliseconds(450), "waited \(elapsed): the lock wait and the reply wait share one deadline")
+        }
+    }
+
+    /// A misfit in an early group marks the socket it came from, not the one a later group's
+    /// lost link was replaced with.
+    @Test func aMisfitBeforeAReconnectDoesNotCondemnTheNewSocket() async throws {
+        var configuration = posixTestConfiguration()
+        configuration.inFlightWindow = 100  // one SET and its sentinel per group
+        try await withPOSIXConnection(configuration) { connection, server in
+            let accepted = server.statistics.connectionsAccepted
+            let first = server.statistics.requestsReceived + 1
+            server.faults.inject(.replaceReply(with: Array(":1\r\n".utf8)), on: .requestNumber(first))
+            server.faults.inject(.closeConnection, on: .requestNumber(first + 2))
+            let outcomes = try await onThread { try connection.pipeline([K.Set("misfit", 1), K.Set("lost", 2)]) }
+            let codes = outcomes.map { outcome -> ZCachedError.Code? in
+                if case .failure(let error) = outcome { error.code } else { nil }
+            }
+            #expect(codes == [.unexpectedReply, .connectionReestablished])
+            #expect(server.statistics.connectionsAccepted == accepted + 1, "the lost link was replaced")
+            try await onThread { try connection.send(ZCachedServerCommands.Ping()) }
+            #expect(server.statistics.connectionsAccepted == accepted + 1, "the new socket is used, not replaced again")
+        }
+    }
+
     @Test func aRequestBehindALongBatchGivesUpAtItsOwnDeadlineWithoutBeingSent() async throws {
         try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
             // Twelve GETs in four groups, 80 ms per reply: the batch holds the lock about a second,
