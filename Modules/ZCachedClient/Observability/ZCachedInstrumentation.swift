@@ -141,8 +141,8 @@ final class ZCachedInstrumentation: Sendable {
     }
 
     /// Records the pool's new size; call after every change of the pool.
-    /// - Parameter count: How many connections the pool holds.
-    func poolSizeChanged(to count: Int) {
+    /// - Parameter count: How many connections the pool holds, read when it is recorded.
+    func poolSizeChanged(to count: @autoclosure () -> Int) {
         metrics?.poolSizeChanged(to: count)
     }
 }

@@ -1,5 +1,4 @@
 import Metrics
-import Synchronization
 import ZCachedCore
 import ZCachedTransport
 
@@ -66,7 +65,9 @@ final class ZCachedMetrics: Sendable {
     private let connectedConnections: Meter
     private let requestsInFlight: Meter
     /// The pool size last added to ``poolConnections``, so a new size is recorded as a difference.
-    private let recordedPoolSize = Atomic<Int>(0)
+    /// The pool size the gauge shows; held while the pool is counted, so the last caller records
+    /// the latest size.
+    private let recordedPoolSize = ZCachedLock(0)
 
     /// Makes every instrument except the error counters.
     /// - Parameter factory: The metrics backend.
@@ -144,15 +145,20 @@ final class ZCachedMetrics: Sendable {
     }
 
     /// Records the pool's new size.
-    /// - Parameter count: How many connections the pool holds.
-    func poolSizeChanged(to count: Int) {
-        // Recording the difference from the last recorded size keeps the gauge right whatever
-        // order concurrent calls run in: the differences always add up to the last size exchanged.
-        let difference = count - recordedPoolSize.exchange(count, ordering: .relaxed)
-        if difference > 0 {
-            poolConnections.increment(by: Double(difference))
-        } else if difference < 0 {
-            poolConnections.decrement(by: Double(-difference))
+    /// - Parameter count: Counts the connections the pool holds; called under this recorder's
+    ///   lock, so of two changes racing (an `extend` and a `reduce`), whichever records last
+    ///   counts after both, and the gauge ends at the pool's true size. (Counted before the
+    ///   lock, a stale count could be recorded last and leave the gauge one change behind.)
+    func poolSizeChanged(to count: () -> Int) {
+        recordedPoolSize.withLock { recorded in
+            let current = count()
+            let difference = current - recorded
+            recorded = current
+            if difference > 0 {
+                poolConnections.increment(by: Double(difference))
+            } else if difference < 0 {
+                poolConnections.decrement(by: Double(-difference))
+            }
         }
     }
 }
