@@ -13,7 +13,8 @@ import ZCachedCore
 /// the real server); values nested more than 512 levels deep are refused with `-ERR unexpected`;
 /// a half-closed connection still gets its replies (the real server drops them, §4.2); and under
 /// TLS a closing fault (``ZCachedFault/resetConnection``, an emulated crash) sends `close_notify`
-/// first.
+/// first. It applies no backpressure: the replies to one read are built whole before they are
+/// written, and a client that stops reading makes it buffer without bound.
 /// All connections share one key space, which survives ``restart()``.
 ///
 /// ```swift
