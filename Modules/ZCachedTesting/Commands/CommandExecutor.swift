@@ -78,7 +78,8 @@ struct CommandExecutor: Sendable {
         }
     }
 
-    /// MGET answers a map from each distinct requested key to its value, or null when missing.
+    /// MGET answers a map from each distinct requested key to its value, or null when missing,
+    /// in ``HashOrder``.
     private func multiGet(_ arguments: RequestArguments, into reply: inout [UInt8]) throws(ServerError) {
         var keys: [[UInt8]] = []
         var seen: Set<[UInt8]> = []
@@ -86,6 +87,7 @@ struct CommandExecutor: Sendable {
             let key = try arguments.bulkKey(at: position)
             if seen.insert(key).inserted { keys.append(key) }
         }
+        keys = HashOrder.sorted(keys) { $0 }
         let values = keySpace.values(forKeys: keys)
         ZCachedWireWriter.writeHeader(UInt8(ascii: "%"), count: keys.count, into: &reply)
         for (key, value) in zip(keys, values) {

@@ -92,7 +92,7 @@ struct RequestParser {
         case UInt8(ascii: "/"):
             return .orderedSet(Self.removingDuplicates(try readElements(depth: depth)))
         case UInt8(ascii: "~"):
-            return .unorderedSet(Self.removingDuplicates(try readElements(depth: depth)))
+            return .unorderedSet(HashOrder.sorted(Self.removingDuplicates(try readElements(depth: depth)), by: HashOrder.bytes(of:)))
         case UInt8(ascii: "%"):
             return .map(try readMap(depth: depth))
         default:
@@ -140,7 +140,7 @@ struct RequestParser {
                 entries.append(ZCachedMap.Entry(key: key, value: value))
             }
         }
-        return ZCachedMap(entries)
+        return ZCachedMap(HashOrder.sorted(entries) { Array($0.key.utf8) })
     }
 
     private static func removingDuplicates(_ elements: [ZCachedValue]) -> [ZCachedValue] {

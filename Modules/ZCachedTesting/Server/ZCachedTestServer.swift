@@ -8,7 +8,8 @@ import ZCachedCore
 /// of any size, and it never loses a reply unless a fault is injected through ``faults``.
 ///
 /// Where it differs, so a test does not lean on it: MGET replies, maps and unordered sets come
-/// back in request (insertion) order, where the real server uses its hash order; map keys and
+/// back in an order of their own (a fixed FNV-1a hash of each key), not the real
+/// server's hash order, and neither is the request's order, so compare them without order; map keys and
 /// simple strings are compared as Swift strings (Unicode-equivalent keys are one key here, two on
 /// the real server); values nested more than 512 levels deep are refused with `-ERR unexpected`;
 /// a half-closed connection still gets its replies (the real server drops them, §4.2); and under
