@@ -8,9 +8,9 @@ import ZCachedCore
 /// of any size, and it never loses a reply unless a fault is injected through ``faults``.
 ///
 /// Where it differs, so a test does not lean on it: MGET replies, maps and unordered sets come
-/// back in an order of their own (a fixed FNV-1a hash of each key), not the real
-/// server's hash order, and neither is the request's order, so compare them without order; map keys and
-/// simple strings are compared as Swift strings (Unicode-equivalent keys are one key here, two on
+/// back in an order of its own (a fixed FNV-1a hash of each key), which is neither the real
+/// server's hash order nor the request's, so compare them without order; map keys and simple
+/// strings are compared as Swift strings (Unicode-equivalent keys are one key here, two on
 /// the real server); values nested more than 512 levels deep are refused with `-ERR unexpected`;
 /// a half-closed connection still gets its replies (the real server drops them, §4.2); and under
 /// TLS a closing fault (``ZCachedFault/resetConnection``, an emulated crash) sends `close_notify`
