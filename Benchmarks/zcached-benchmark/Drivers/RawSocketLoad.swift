@@ -4,9 +4,9 @@ import Glibc
 
 /// The baseline: a minimal raw-socket load loop with no SDK. It writes pre-encoded frames and
 /// frames what comes back on its `0x03` terminators, counting error replies and refusing bytes
-/// nobody asked for (``roundTrip(_:replies:rearmsQuickAck:)``), with one reusable receive buffer, TCP_NODELAY
-/// and (on Linux, unless a run turns it off) TCP_QUICKACK re-armed after each read, as the SDK
-/// does; like the SDK's new links, each connection first answers a `PING`, before the timed part.
+/// nobody asked for (``roundTrip(_:replies:rearmsQuickAck:)``), with one reusable receive
+/// buffer, TCP_NODELAY and (on Linux, unless a run turns it off) TCP_QUICKACK re-armed after
+/// each read, as the SDK does; like the SDK's new links, each connection first answers a `PING`, before the timed part.
 ///
 /// `@unchecked Sendable`: a run hands each socket to exactly one worker thread and joins the
 /// threads before the socket is dropped or ``isBroken`` is read, so its buffer and flag are never
@@ -73,32 +73,6 @@ final class RawSocketLoad: @unchecked Sendable {
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// Counts the replies that end in `bytes` (found with `memchr`, as a hand-written client
-    /// would), and the error replies among them.
-    /// - Returns: `false` when `bytes` go on after the `expected`th reply.
-    private static func frame(
-        _ bytes: Slice<UnsafeRawBufferPointer>,
-        seen: inout Int,
-        expected: Int,
-        errorReplies: inout Int,
-        atReplyStart: inout Bool
-    ) -> Bool {
-        guard let base = bytes.base.baseAddress else { return true }
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            guard seen < expected else { return false }
-            if atReplyStart, bytes[index] == UInt8(ascii: "-") { errorReplies += 1 }
-            guard let terminator = memchr(base + index, 0x03, bytes.endIndex - index) else {
-                atReplyStart = false
-                return true
-            }
-            seen += 1
-            atReplyStart = true
-            index = base.distance(to: UnsafeRawPointer(terminator)) + 1
-        }
-        return true
-    }
-
     /// Checks, after a run, that nothing arrived beyond the replies it counted: a stray reply in
     /// a later segment than the last counted one would otherwise pass for the next round trip's
     /// first reply. Waits up to 20 ms (untimed) for one to arrive.
@@ -156,22 +130,52 @@ final class RawSocketLoad: @unchecked Sendable {
             guard written > 0 else { throw failed(RawLinkFailure(errno: errno)) }
             offset += written
         }
-        var seen = 0
-        var errorReplies = 0
-        var atReplyStart = true
-        while seen < replies {
+        var framing = ReplyFraming(expected: replies)
+        while framing.seen < replies {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { throw failed(RawLinkFailure(errno: count == 0 ? 0 : errno)) }
             if rearmsQuickAck {
                 var one: Int32 = 1
                 setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
             }
-            let framed = buffer.withUnsafeBytes { bytes in
-                Self.frame(bytes[..<count], seen: &seen, expected: replies, errorReplies: &errorReplies, atReplyStart: &atReplyStart)
-            }
-            guard framed else { throw failed(.corrupt) }
+            guard buffer.withUnsafeBytes({ framing.consume($0[..<count]) }) else { throw failed(.corrupt) }
         }
-        return errorReplies
+        return framing.errorReplies
+    }
+}
+
+/// The replies of one round trip, counted as their bytes arrive.
+struct ReplyFraming {
+    /// How many replies the round trip awaits.
+    let expected: Int
+    /// Replies whose `0x03` has arrived.
+    private(set) var seen = 0
+    /// Replies that started with `-`, the server's errors.
+    private(set) var errorReplies = 0
+    private var atReplyStart = true
+
+    init(expected: Int) {
+        self.expected = expected
+    }
+
+    /// Counts the replies that end in `bytes` (found with `memchr`, as a hand-written client
+    /// would), and the error replies among them.
+    /// - Returns: `false` when `bytes` go on after the `expected`th reply.
+    mutating func consume(_ bytes: Slice<UnsafeRawBufferPointer>) -> Bool {
+        guard let base = bytes.base.baseAddress else { return true }
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            guard seen < expected else { return false }
+            if atReplyStart, bytes[index] == UInt8(ascii: "-") { errorReplies += 1 }
+            guard let terminator = memchr(base + index, 0x03, bytes.endIndex - index) else {
+                atReplyStart = false
+                return true
+            }
+            seen += 1
+            atReplyStart = true
+            index = base.distance(to: UnsafeRawPointer(terminator)) + 1
+        }
+        return true
     }
 }
 

@@ -10,7 +10,7 @@ struct ComparisonReport {
         var target: Double
         /// Whether the ratio reached the target with no error on either side.
         var met: Bool
-        /// Failed requests of the SDK and raw runs reported; a goal with any is failed.
+        /// Failed requests in every SDK and raw run of every round; a goal with any is failed.
         var errors: Int
     }
 

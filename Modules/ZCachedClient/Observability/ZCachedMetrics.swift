@@ -64,9 +64,8 @@ final class ZCachedMetrics: Sendable {
     private let poolConnections: Meter
     private let connectedConnections: Meter
     private let requestsInFlight: Meter
-    /// The pool size last added to ``poolConnections``, so a new size is recorded as a difference.
-    /// The pool size the gauge shows; held while the pool is counted, so the last caller records
-    /// the latest size.
+    /// The pool size last added to ``poolConnections``, so a new size is recorded as a difference;
+    /// held while the pool is counted, so the last caller records the latest size.
     private let recordedPoolSize = ZCachedLock(0)
 
     /// Makes every instrument except the error counters.

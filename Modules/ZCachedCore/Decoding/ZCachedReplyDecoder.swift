@@ -3,8 +3,8 @@
 ///
 /// Each reply is parsed with its declared lengths and must be followed by exactly one `0x03`
 /// (PROTOCOL.md §1.2), and hold none (no value can contain one). Anything else (a missing,
-/// misplaced or inner terminator, an unknown prefix, a
-/// malformed length or number, a reply past ``ZCachedDecoderLimits``) throws
+/// misplaced or inner terminator, an unknown prefix, a malformed length or number, a reply past
+/// ``ZCachedDecoderLimits``) throws
 /// ``ZCachedError/Code/protocolViolation``; the connection must then be closed, because the
 /// stream can no longer be matched to requests.
 ///

@@ -7,9 +7,9 @@
 /// of `GET`, `DELETE` and `SIZEOF` must be a bulk string (an empty command array and other keys
 /// crash the server, PROTOCOL.md §6.1, §6.2). (`COPY` of a key onto itself with `REPLACE`, a
 /// use-after-free in the server, is refused by ``ZCachedKeyCommands/Copy`` and
-/// ``ZCachedRawCommand``; a custom command must not send it.) When a check fails the encoder drops the partly
-/// written frame, so ``bytes`` holds only whole, valid frames and nothing of a refused request can
-/// reach a connection.
+/// ``ZCachedRawCommand``; a custom command must not send it.) When a check fails the encoder
+/// drops the partly written frame, so ``bytes`` holds only whole, valid frames and nothing of a
+/// refused request can reach a connection.
 ///
 /// Reuse one encoder per connection: ``reset()`` keeps the buffer's capacity.
 public struct ZCachedRequestEncoder: Sendable {

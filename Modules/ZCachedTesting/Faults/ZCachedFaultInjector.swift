@@ -50,9 +50,9 @@ public final class ZCachedFaultInjector: Sendable {
     /// Whether requests that crash the real server (PROTOCOL.md §6.1–§6.4) crash the embedded one.
     ///
     /// Off by default: the server then answers them as the real server's code means to (an
-    /// error reply; `-ERR unexpected` for a nested error value, which stores nothing). When on, such a request makes the server
-    /// stop listening and close every connection at once, sending nothing, as the real process
-    /// does when it dies; ``ZCachedTestServer/restart()`` brings it back (the key space is kept,
+    /// error reply; `-ERR unexpected` for a nested error value, which stores nothing). When on,
+    /// such a request makes the server stop listening and close every connection at once,
+    /// sending nothing, as the real process does when it dies; ``ZCachedTestServer/restart()`` brings it back (the key space is kept,
     /// unlike a real crash). The requests are:
     /// - an empty request array, `*0` (§6.1);
     /// - GET, DELETE or SIZEOF whose key is not a string, `GET :1` (§6.2);

@@ -180,8 +180,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         return try result.get()
     }
 
-    /// Sends encoded, validated frames as one batch and waits for every outcome; no frames, no
-    /// outcomes.
+    /// Sends encoded, validated frames (at least one) as one batch and waits for every outcome.
     private func send(
         frames: [[UInt8]],
         on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>)

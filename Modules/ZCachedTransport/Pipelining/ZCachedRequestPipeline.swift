@@ -11,13 +11,13 @@ import ZCachedCore
 /// - **Verified groups.** Replies are matched by order, so one reply the server loses (§4.2)
 ///   would shift every later reply onto the wrong caller. A request written while nothing else
 ///   is in flight or waiting goes alone ("bare"), unless the link has pipelined (below): if its
-///   reply is lost, it times out and nothing else can take its place. Requests written together, or while others are in flight, form a
-///   group followed by a sentinel `ECHO` of a unique token; their replies are held until the
-///   token comes back in the right place. A missing or extra reply then shows up as a token out
-///   of place, and every held reply is discarded instead of delivered. A bare request still in
-///   flight when the next group is written joins that group (its reply is held too), so later
-///   requests never wait a round trip behind it and a reply it loses is still caught.
-///
+///   reply is lost, it times out and nothing else can take its place. Requests written
+///   together, or while others are in flight, form a group followed by a sentinel `ECHO` of a
+///   unique token; their replies are held until the token comes back in the right place. A
+///   missing or extra reply then shows up as a token out of place, and every held reply is
+///   discarded instead of delivered. A bare request still in flight when the next group is
+///   written joins that group (its reply is held too), so later requests never wait a round trip
+///   behind it and a reply it loses is still caught.
 /// - **No bare requests once a link has pipelined.** The server corrupts nothing while only one
 ///   frame is in flight (§1.1), so a link that has only ever had one is safe unchecked. Once a
 ///   group has been written, the server's receive buffer may have been left shifted by a read
