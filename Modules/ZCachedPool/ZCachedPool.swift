@@ -6,19 +6,22 @@ import ZCachedTransport
 ///
 /// The pool is generic over the transport: it works with ``ZCachedNIOConnection``,
 /// ``ZCachedPOSIXConnection`` or a test double, because it only reads what
-/// ``ZCachedConnectionStatus`` offers. Selection picks, among connected connections, one that
-/// is not locked, preferring one on the caller's own thread (a task running on a connection's
-/// event loop, say in a server handler sharing the client's event loop group), then the fewest
-/// pending requests; when every connection is locked it picks the least-loaded connected one,
-/// and when none is connected, a reconnecting one. Ties rotate, so equally idle connections
-/// share the load. No polling, no sleeping: selection is one pass over the connections under a
-/// lock.
+/// ``ZCachedConnectionStatus`` offers. Selection picks, among the connections that can serve a
+/// request now, one that is not locked, preferring one on the caller's own thread (a task
+/// running on a connection's event loop, say in a server handler sharing the client's event
+/// loop group), then the fewest pending requests; when every one is locked it picks the
+/// least-loaded, and when none can serve, one that reconnects in the background. Connected
+/// connections can serve, and so can reconnecting ones that reconnect when used (the blocking
+/// transport): they take their share, so a pool of them recovers its broken links as it is
+/// used. Ties rotate, so equally idle connections share the load. No polling, no sleeping:
+/// selection is one pass over the connections under a lock.
 ///
 /// The pool owns the connections it holds: the methods that remove connections return them, and
 /// the transport-specific extensions (`reduce(by:force:)`, `close()`) close them.
 public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     @usableFromInline let connections: ZCachedLock<[Connection]>
-    @usableFromInline let rotation = Atomic<Int>(0)
+    /// Where the next selection starts; wraps around (unsigned, so it never turns negative).
+    @usableFromInline let rotation = Atomic<UInt>(0)
 
     /// Makes a pool holding `connections`.
     /// - Parameter connections: The connections to start with.
@@ -35,13 +38,14 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// The number of connected connections.
     public var connectedCount: Int { connections.withLock { $0.count(where: \.isUsable) } }
 
-    /// The least-loaded usable connection.
+    /// The least-loaded connection that can serve a request now (see the type's doc).
     ///
-    /// When no connection is connected, a reconnecting one is returned: a connection that
-    /// reconnects when used (the blocking transport) then recovers, and one that reconnects in
-    /// the background (the NIO transport) fails fast with ``ZCachedError/Code/connectionClosed``.
-    /// - Returns: A connected connection with the fewest pending requests, preferring unlocked
-    ///   ones, then ones on the calling thread.
+    /// A reconnecting connection that reconnects when used (the blocking transport) ranks with the
+    /// connected ones, so its link is reopened by the request it is given. When none can serve,
+    /// one that reconnects in the background (the NIO transport) is returned; it fails fast
+    /// with ``ZCachedError/Code/connectionClosed``.
+    /// - Returns: A connection with the fewest pending requests, preferring unlocked ones, then
+    ///   ones on the calling thread.
     /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when no connection is connected or
     ///   reconnecting.
     @inlinable
@@ -56,14 +60,15 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
                 return state == .connected || state == .reconnecting ? connections[0] : nil
             }
             guard !connections.isEmpty else { return nil }
-            let start = rotation.add(1, ordering: .relaxed).oldValue
+            let start = Int(rotation.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(connections.count))
             var best: (connection: Connection, rank: (Int, Int, Int, Int))?
             for offset in 0..<connections.count {
-                let connection = connections[(start &+ offset) % connections.count]
+                let connection = connections[(start + offset) % connections.count]
                 let state = connection.state
                 guard state == .connected || state == .reconnecting else { continue }
+                let servesNow = state == .connected || connection.reconnectsWhenUsed
                 let rank = (
-                    state == .connected ? 0 : 1,
+                    servesNow ? 0 : 1,
                     connection.isLocked ? 1 : 0,
                     connection.isOnCurrentThread ? 0 : 1,
                     connection.pendingRequestCount

@@ -1,6 +1,7 @@
+import Synchronization
 import Testing
 import ZCachedCore
-import ZCachedPool
+@testable import ZCachedPool
 import ZCachedTransport
 
 /// The least-loaded selection, with connections whose load and state the test sets.
@@ -35,6 +36,34 @@ import ZCachedTransport
             PoolTestConnection("reconnecting", state: .reconnecting),
         ])
         #expect(try pool.leastLoaded().name == "reconnecting")
+    }
+
+    @Test func aConnectionThatReconnectsWhenUsedTakesItsShareOfTheLoad() throws {
+        // A blocking connection reopens its link only when a request is sent on it: left out
+        // while others are connected, it would stay down and the pool would shrink for good.
+        let pool = ZCachedPool(connections: [
+            PoolTestConnection("connected"),
+            PoolTestConnection("reconnects when used", state: .reconnecting, reconnectsWhenUsed: true),
+        ])
+        let picked = try (0..<4).map { _ in try pool.leastLoaded().name }
+        #expect(Set(picked) == ["connected", "reconnects when used"])
+    }
+
+    @Test func aConnectionThatReconnectsWhenUsedIsPickedBeforeALockedOne() throws {
+        let pool = ZCachedPool(connections: [
+            PoolTestConnection("locked", locked: true),
+            PoolTestConnection("reconnects when used", state: .reconnecting, reconnectsWhenUsed: true),
+            PoolTestConnection("reconnects in the background", state: .reconnecting),
+        ])
+        for _ in 0..<4 { #expect(try pool.leastLoaded().name == "reconnects when used") }
+    }
+
+    @Test func theRotationWrapsAroundWithoutTrapping() throws {
+        let pool = ZCachedPool(connections: ["a", "b", "c"].map { PoolTestConnection($0) })
+        pool.rotation.store(.max, ordering: .relaxed)
+        // One step is repeated where the counter wraps; the rotation goes on from there.
+        let picked = try (0..<4).map { _ in try pool.leastLoaded().name }
+        #expect(Set(picked) == ["a", "b", "c"])
     }
 
     @Test(arguments: [[ZCachedConnectionState](), [.broken, .closed], [.connecting]])

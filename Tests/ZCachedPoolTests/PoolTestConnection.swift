@@ -10,10 +10,18 @@ final class PoolTestConnection: ZCachedConnectionStatus, CustomStringConvertible
     }
 
     let name: String
+    let reconnectsWhenUsed: Bool
     private let status: Mutex<Status>
 
-    init(_ name: String, state: ZCachedConnectionState = .connected, pending: Int = 0, locked: Bool = false) {
+    init(
+        _ name: String,
+        state: ZCachedConnectionState = .connected,
+        pending: Int = 0,
+        locked: Bool = false,
+        reconnectsWhenUsed: Bool = false
+    ) {
         self.name = name
+        self.reconnectsWhenUsed = reconnectsWhenUsed
         self.status = Mutex(Status(state: state, pendingRequestCount: pending, isLocked: locked))
     }
 

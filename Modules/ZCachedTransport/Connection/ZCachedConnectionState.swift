@@ -7,8 +7,10 @@ public enum ZCachedConnectionState: UInt8, Sendable, Hashable, AtomicRepresentab
     case connecting
     /// Connected and serving requests.
     case connected
-    /// The link broke and the connection is reconnecting with its backoff. Requests fail fast
-    /// with ``ZCachedError/Code/connectionClosed`` meanwhile.
+    /// The link broke and the connection reconnects: in the background with its backoff (the
+    /// NIO transport; requests fail fast with ``ZCachedError/Code/connectionClosed`` meanwhile),
+    /// or when the next request is sent on it (the blocking transport, see
+    /// ``ZCachedConnectionStatus/reconnectsWhenUsed``).
     case reconnecting
     /// The link broke and will not be reconnected (reconnect is off or its attempts ran out).
     case broken
@@ -28,11 +30,18 @@ public protocol ZCachedConnectionStatus: AnyObject, Sendable {
     /// Whether the calling thread is the one the connection does its I/O on, so a request sent
     /// from here reaches the socket, and its reply the caller, without waking another thread.
     var isOnCurrentThread: Bool { get }
+    /// Whether a ``ZCachedConnectionState/reconnecting`` connection opens its new link when a
+    /// request is sent on it, rather than in the background: sending on it is then how it
+    /// recovers, so a pool must hand it requests.
+    var reconnectsWhenUsed: Bool { get }
 }
 
 extension ZCachedConnectionStatus {
     /// `false`: a connection without a thread of its own is never local to its caller.
     public var isOnCurrentThread: Bool { false }
+
+    /// `false`: a connection reconnects in the background unless it says otherwise.
+    public var reconnectsWhenUsed: Bool { false }
 
     /// Whether the connection is connected and can take requests now.
     public var isUsable: Bool { state == .connected }

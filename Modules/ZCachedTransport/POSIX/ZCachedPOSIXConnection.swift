@@ -134,6 +134,10 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// Whether a request is in progress, so that a new one would wait for the lock.
     public var isLocked: Bool { requestInProgress.load(ordering: .relaxed) }
 
+    /// `true`: with no thread of its own, a connection whose link broke reconnects when the next
+    /// request is sent on it.
+    public var reconnectsWhenUsed: Bool { true }
+
     // MARK: Requests
 
     /// Sends one command and blocks the calling thread until its reply arrives.
