@@ -20,6 +20,9 @@ import ZCachedTransport
 /// the transport-specific extensions (`reduce(by:force:)`, `close()`) close them.
 public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     @usableFromInline let connections: ZCachedLock<[Connection]>
+    /// Counts the times ``removeAll()`` emptied the pool. Where both locks are held, this one is
+    /// taken first.
+    private let emptyings = ZCachedLock<UInt64>(0)
     /// Where the next selection starts; wraps around (unsigned, so it never turns negative).
     @usableFromInline let rotation = Atomic<UInt>(0)
 
@@ -91,6 +94,24 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
         connections.withLock { $0.append(contentsOf: newConnections) }
     }
 
+    /// Goes up each time ``removeAll()`` empties the pool (its owner closing it). Read it before
+    /// opening a connection and pass it to ``add(_:ifNotEmptiedSince:)``, so a connection that
+    /// finishes opening after the pool was closed is not added to it.
+    public var generation: UInt64 { emptyings.withLock { $0 } }
+
+    /// Adds connections to the pool, unless ``removeAll()`` emptied it since `generation` was read.
+    /// - Parameters:
+    ///   - newConnections: The connections to add.
+    ///   - generation: ``generation`` as read before the connections were opened.
+    /// - Returns: Whether they were added; when not, the caller still owns them and closes them.
+    public func add(_ newConnections: [Connection], ifNotEmptiedSince generation: UInt64) -> Bool {
+        emptyings.withLock { emptyings in
+            guard emptyings == generation else { return false }
+            add(newConnections)
+            return true
+        }
+    }
+
     /// Takes up to `count` connections out of the pool: broken and idle ones first, then, only
     /// when `force` is set, ones with pending requests; among equals, the newest first.
     ///
@@ -137,9 +158,12 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// - Returns: The removed connections, newest first: the order to close them in (see
     ///   ``remove(count:force:)``).
     public func removeAll() -> [Connection] {
-        connections.withLock { connections in
-            defer { connections.removeAll() }
-            return connections.reversed()
+        emptyings.withLock { emptyings in
+            emptyings += 1
+            return connections.withLock { connections in
+                defer { connections.removeAll() }
+                return connections.reversed()
+            }
         }
     }
 

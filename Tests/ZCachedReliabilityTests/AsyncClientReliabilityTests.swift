@@ -128,6 +128,38 @@ struct AsyncClientReliabilityTests {
         await client.close()
     }
 
+    @Test func cancellingAConnectWaitingToRetryFailsWithCancelled() async throws {
+        let server = try await ZCachedTestServer.start()
+        await server.shutdown()
+        var configuration = Reliability.configuration(server, connectionAttempts: 5)
+        configuration.connection.backoff = ExponentialBackoff(initial: .seconds(60), multiplier: 1, max: .seconds(60))
+        let client = ZCachedClient(configuration: configuration)
+        let connecting = Task { try await client.connect() }
+        connecting.cancel()
+        // Refused at once, then the 60 s wait for the next attempt ends on cancellation: a
+        // shutdown, not a failure to connect (it was reported as `connectFailed` and logged so).
+        let error = await #expect(throws: ZCachedError.self) { try await connecting.value }
+        #expect(error?.code == .cancelled, "\(String(describing: error))")
+        await client.close()
+    }
+
+    @Test func aConnectionThatFinishesOpeningAfterCloseIsClosedNotKept() async throws {
+        try await Reliability.withServer { server in
+            let gate = ConnectGate()
+            var configuration = Reliability.configuration(server, poolSize: 1)
+            configuration.connection.onStateChange = gate.observe
+            let client = ZCachedClient(configuration: configuration)
+            let connecting = Task { try await client.connect() }
+            await gate.waitUntilOpened()
+            await client.close()
+            gate.letGo()
+            let error = await #expect(throws: ZCachedError.self) { try await connecting.value }
+            #expect(error?.code == .connectionClosed)
+            #expect(client.pool.count == 0, "a closed client holds no connection")
+            #expect(gate.closedConnections == 1, "the connection that opened late was closed")
+        }
+    }
+
     @Test
     func acceptedThenClosedConnectionsBreakAndAreCleanedUp() async throws {
         try await Self.withClient(poolSize: 2, connectionAttempts: 2) { client, server in

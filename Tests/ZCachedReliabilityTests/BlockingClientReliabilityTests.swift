@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
 import ZCachedClient
 import ZCachedCore
@@ -92,6 +93,28 @@ struct BlockingClientReliabilityTests {
             await workers
             Self.expectNoWrongAnswers(ledger)
             #expect(client.pool.all.allSatisfy { $0.pendingRequestCount == 0 })
+        }
+    }
+
+    @Test func aConnectionThatFinishesOpeningAfterCloseIsClosedNotKept() async throws {
+        try await Reliability.withServer { server in
+            let gate = ConnectGate()
+            var configuration = Reliability.configuration(server, poolSize: 1)
+            configuration.connection.onStateChange = gate.observe
+            let client = ZCachedBlockingClient(pool: ZCachedPool(), configuration: configuration)
+            let outcome = Mutex<Result<Void, ZCachedError>?>(nil)
+            async let extending: Void = Self.onThreads(1) { _ in
+                let result = Result { () throws(ZCachedError) in try client.extend(by: 1) }
+                outcome.withLock { $0 = result }
+            }
+            await gate.waitUntilOpened()
+            client.close()
+            gate.letGo()
+            await extending
+            let error = #expect(throws: ZCachedError.self) { try outcome.withLock { $0 }?.get() }
+            #expect(error?.code == .connectionClosed)
+            #expect(client.pool.count == 0, "a closed client holds no connection")
+            #expect(gate.closedConnections == 1, "the connection that opened late was closed")
         }
     }
 

@@ -87,6 +87,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     }
 
     /// Connects, serves until graceful shutdown or cancellation, then closes every connection.
+    /// Cancelled while connecting, it closes what it opened and returns.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when the pool cannot be filled; the
     ///   connections opened before the failure are closed first.
     public func run() async throws {
@@ -94,6 +95,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
             try await connect()
         } catch {
             await close()
+            if error.code == .cancelled { return }
             throw error
         }
         logger.info("zcached client running", metadata: ["zcached.pool_size": "\(pool.count)"])
@@ -155,16 +157,24 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     }
 
     /// Opens `count` more connections.
+    ///
+    /// A connection that finishes opening after ``close()`` is closed, not added.
     /// - Parameter count: How many connections to add.
-    /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened;
+    ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while waiting to retry;
+    ///   ``ZCachedError/Code/connectionClosed`` when the client is closed meanwhile.
     public func extend(by count: Int) async throws(ZCachedError) {
+        let generation = pool.generation
         for _ in 0..<max(0, count) {
-            do {
+            do throws(ZCachedError) {
                 let connection = try await ZCachedNIOConnection.connect(configuration: connectionConfiguration, eventLoopGroup: eventLoopGroup)
-                pool.add([connection])
+                guard pool.add([connection], ifNotEmptiedSince: generation) else {
+                    await connection.close()
+                    throw ZCachedInstrumentation.closedWhileConnecting
+                }
                 instrumentation.poolSizeChanged(to: pool.count)
             } catch {
-                logger.error("zcached connect failed", metadata: ["zcached.error": "\(error)"])
+                instrumentation.connectFailed(error)
                 throw error
             }
         }

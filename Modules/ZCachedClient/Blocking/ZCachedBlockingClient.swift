@@ -114,14 +114,23 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     }
 
     /// Opens `count` more connections.
-    /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened.
+    ///
+    /// A connection that finishes opening after ``close()`` (on another thread) is closed, not
+    /// added.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened;
+    ///   ``ZCachedError/Code/connectionClosed`` when the client is closed meanwhile.
     public func extend(by count: Int) throws(ZCachedError) {
+        let generation = pool.generation
         for _ in 0..<max(0, count) {
-            do {
-                pool.add([try ZCachedPOSIXConnection(configuration: connectionConfiguration)])
+            do throws(ZCachedError) {
+                let connection = try ZCachedPOSIXConnection(configuration: connectionConfiguration)
+                guard pool.add([connection], ifNotEmptiedSince: generation) else {
+                    connection.close()
+                    throw ZCachedInstrumentation.closedWhileConnecting
+                }
                 instrumentation.poolSizeChanged(to: pool.count)
             } catch {
-                instrumentation.logger.error("zcached connect failed", metadata: ["zcached.error": "\(error)"])
+                instrumentation.connectFailed(error)
                 throw error
             }
         }

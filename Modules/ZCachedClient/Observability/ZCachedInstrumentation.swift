@@ -112,6 +112,23 @@ final class ZCachedInstrumentation: Sendable {
         return observed
     }
 
+    /// Logs a client's failure to open a connection: an error, unless the owner stopped it
+    /// (cancelled the task, or closed the client meanwhile).
+    /// - Parameter error: Why the connection was not opened.
+    func connectFailed(_ error: ZCachedError) {
+        let metadata: Logger.Metadata = ["zcached.error": "\(error)"]
+        switch error.code {
+        case .cancelled, .connectionClosed: logger.debug("zcached connect stopped", metadata: metadata)
+        default: logger.error("zcached connect failed", metadata: metadata)
+        }
+    }
+
+    /// The error a client's `extend(by:)` throws when the client was closed while it connected.
+    static let closedWhileConnecting = ZCachedError(
+        code: .connectionClosed,
+        message: "the client was closed while the connection was opening; it was closed too"
+    )
+
     /// Logs and records a connection's state change.
     /// - Parameter change: The change.
     func connectionChanged(_ change: ZCachedConnectionStateChange) {

@@ -70,7 +70,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     ///   - configuration: Where to connect and how to behave.
     ///   - eventLoopGroup: The event loops to run on; NIO's shared group unless given.
     /// - Returns: A connected connection.
-    /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails.
+    /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails;
+    ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while it waits to try again.
     public static func connect(
         configuration: ZCachedConnectionConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -327,6 +328,12 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 do {
                     try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1))
                 } catch {
+                    // The task was cancelled (a shutdown, say): that, not the last attempt's
+                    // failure, is why no link was opened.
+                    lastError = ZCachedError(
+                        code: .cancelled,
+                        message: "cancelled while waiting to retry the connect, after: \(lastError.message)"
+                    )
                     break
                 }
             }
