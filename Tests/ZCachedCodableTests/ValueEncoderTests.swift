@@ -206,6 +206,34 @@ import ZCachedCore
         }
     }
 
+    /// Asks twice for the nested container under one key, writing a field each time.
+    struct SplitNested: Codable, Equatable {
+        var x: Int
+        var y: Int
+        enum Keys: CodingKey { case meta }
+        enum MetaKeys: CodingKey { case x, y }
+        init(x: Int, y: Int) { self.x = x; self.y = y }
+        init(from decoder: any Decoder) throws {
+            let meta = try decoder.container(keyedBy: Keys.self).nestedContainer(keyedBy: MetaKeys.self, forKey: .meta)
+            x = try meta.decode(Int.self, forKey: .x)
+            y = try meta.decode(Int.self, forKey: .y)
+        }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var first = container.nestedContainer(keyedBy: MetaKeys.self, forKey: .meta)
+            try first.encode(x, forKey: .x)
+            var second = container.nestedContainer(keyedBy: MetaKeys.self, forKey: .meta)
+            try second.encode(y, forKey: .y)
+        }
+    }
+
+    @Test func aNestedContainerAskedForTwiceKeepsWhatWasWrittenFirst() throws {
+        // As JSONEncoder does: the second request reuses the container, it does not replace it.
+        let stored = try ZCachedValueEncoder().encode(SplitNested(x: 1, y: 2))
+        #expect(stored == .map(["meta": .map(["x": .integer(1), "y": .integer(2)])]))
+        #expect(try ZCachedValueDecoder().decode(SplitNested.self, from: stored) == SplitNested(x: 1, y: 2))
+    }
+
     @Test func intCodingKeysUseTheirStringValue() throws {
         let value = Numbered(first: "a", second: 2)
         let stored = try ZCachedValueEncoder().encode(value)

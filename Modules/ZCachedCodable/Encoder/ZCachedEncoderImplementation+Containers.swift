@@ -41,7 +41,7 @@ struct ZCachedKeyedEncodingContainer<Key: CodingKey>: ZCachedKeyedEncodingForwar
     private func nestedEncoder(forKey key: Key) -> ZCachedEncoderImplementation {
         let path = codingPath + [key]
         let name = (try? options.storedString(key.stringValue, codingPath: path)) ?? key.stringValue
-        return ZCachedEncoderImplementation(node: node.child(forKey: name, codingPath: path), options: options)
+        return ZCachedEncoderImplementation(node: node.containerChild(forKey: name, codingPath: path), options: options)
     }
 }
 

@@ -51,6 +51,14 @@ final class ZCachedEncodingNode {
         return child
     }
 
+    /// The container child stored under `key`: the one already there when it is a map or an
+    /// array, so a nested container asked for twice keeps what was written into it (as
+    /// JSONEncoder does); otherwise a new one, as ``child(forKey:codingPath:)``.
+    func containerChild(forKey key: String, codingPath: [any CodingKey]) -> ZCachedEncodingNode {
+        if let existing = mapChildren[key], existing.kind == .map || existing.kind == .array { return existing }
+        return child(forKey: key, codingPath: codingPath)
+    }
+
     /// A new child appended to this array.
     func appendChild(codingPath: [any CodingKey]) -> ZCachedEncodingNode {
         let child = ZCachedEncodingNode(codingPath: codingPath)
