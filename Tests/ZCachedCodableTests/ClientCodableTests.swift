@@ -146,6 +146,18 @@ enum CodableClientSupport {
             #expect(notKeyed?.code == .invalidArgument)
         }
     }
+
+    @Test func aDictionaryStoredFieldPerKeyCannotBeLoadedAndSaysSo() async throws {
+        // Its fields are its keys, which a load cannot know; it read as "nothing stored".
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("dictionary")
+            try await client.store(["a": 1, "b": 2], prefix: p)
+            #expect(try await client.get("\(p):b") == .integer(2))
+            let error = await #expect(throws: ZCachedError.self) { try await client.load([String: Int].self, prefix: p) }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("fixed coding keys") == true)
+        }
+    }
 }
 
 @Suite struct BlockingClientCodableTests {

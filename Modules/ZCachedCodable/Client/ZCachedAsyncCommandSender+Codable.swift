@@ -72,7 +72,8 @@ extension ZCachedAsyncCommandSender {
     /// as `nil`. Nested structs, arrays and dictionaries are stored whole under their field's key.
     /// MSET is not atomic on the server: a failure can leave some fields written.
     /// - Parameters:
-    ///   - value: A struct or `[String: V]` dictionary with at least one field.
+    ///   - value: A struct or `[String: V]` dictionary with at least one field (a dictionary
+    ///     cannot be loaded back with `load`: read its entries with `get(many:)`).
     ///   - prefix: The first part of every key.
     ///   - separator: Put between the prefix and the field name. Default `":"`.
     ///   - encoder: The encoder.
@@ -90,8 +91,15 @@ extension ZCachedAsyncCommandSender {
     /// Reads a value written by ``store(_:prefix:separator:encoder:)`` with one `MGET`.
     ///
     /// Missing fields (and fields holding null, which MGET cannot tell apart) decode as `nil`
-    /// for optionals. A type whose `init(from:)` rejects placeholder values (such as an enum with
-    /// raw values) may take extra MGET rounds for the fields after it.
+    /// for optionals, so a value whose fields are all `nil` loads as `nil`.
+    ///
+    /// To learn the field names, `load` first runs `Value`'s `init(from:)` on placeholder values
+    /// (`0`, `""`, `false`, empty arrays, `nil`), so an `init(from:)` that traps on them (a force
+    /// unwrap of `name.first`, a division by a count) traps here: read such a type whole with
+    /// `get(_:decoding:)` instead. A type whose `init(from:)` throws on a placeholder (an enum
+    /// with raw values) stops the probe there: the later fields are fetched in further rounds
+    /// once the earlier ones decode, and when none of the earlier ones exist the load returns
+    /// `nil` without reading the later ones.
     /// - Parameters:
     ///   - type: A struct type with fixed coding keys.
     ///   - prefix: The prefix it was stored under.
@@ -99,7 +107,8 @@ extension ZCachedAsyncCommandSender {
     ///   - decoder: The decoder.
     /// - Returns: The value, or `nil` when none of its fields exist.
     /// - Throws: `ZCachedError/Code/unexpectedReply` naming the field, with its full key in
-    ///   `ZCachedError/key`, when a required field is missing or does not decode.
+    ///   `ZCachedError/key`, when a required field is missing or does not decode;
+    ///   `ZCachedError/Code/invalidArgument` for a type without fixed coding keys (a dictionary).
     public func load<Value: Decodable>(
         _ type: Value.Type,
         prefix: String,

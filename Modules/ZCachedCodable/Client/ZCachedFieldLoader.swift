@@ -30,9 +30,20 @@ struct ZCachedFieldLoader<Value: Decodable> {
     }
 
     /// The first step.
-    /// - Throws: `ZCachedError/Code/unexpectedReply` when a type without fields fails to decode.
+    /// - Throws: `ZCachedError/Code/invalidArgument` when the probe found no field: the type has
+    ///   no fixed coding keys (a dictionary, whose fields are its keys, or a type that reads
+    ///   `allKeys`), so there is nothing a load could ask for.
     mutating func start() throws(ZCachedError) -> Step {
-        pending.isEmpty ? try next(after: [:]) : .fetch(pending.map(storageKey))
+        guard !pending.isEmpty else {
+            throw ZCachedError(
+                code: .invalidArgument,
+                message: "\(Value.self) has no fixed coding keys, so a field-per-key load cannot know which keys to read; "
+                    + "read a dictionary's entries with get(many:)",
+                argument: "type",
+                key: prefix
+            )
+        }
+        return .fetch(pending.map(storageKey))
     }
 
     /// The step after an MGET of the keys the previous step asked for.

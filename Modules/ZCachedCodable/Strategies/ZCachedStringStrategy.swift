@@ -1,8 +1,9 @@
 /// How ``ZCachedValueEncoder`` treats strings the server cannot store, and how
 /// ``ZCachedValueDecoder`` reads strings back.
 ///
-/// The server cannot receive an empty string or one holding `\r`, `\n` or the byte `0x03`
-/// (PROTOCOL.md §6; the rules are `ZCachedValidation/problem(inString:)`). The same strategy
+/// The server cannot receive an empty string or one holding `\n` or the byte `0x03`, and the
+/// client also refuses `\r`, which a following `\n` would cut with it (PROTOCOL.md §1.1, §6;
+/// the rules are `ZCachedValidation/problem(inString:)`). The same strategy
 /// applies to string values and to dictionary keys, and the decoder must use the strategy the
 /// encoder used.
 public enum ZCachedStringStrategy: Sendable, Hashable {
