@@ -48,9 +48,15 @@ import ZCachedCore
         #expect(described?.text.contains("escaped") == true)
     }
 
-    @Test func unstorableDictionaryKeysAreRefused() throws {
-        let described = describe(encodingError { try ZCachedValueEncoder().encode(["a\nb": 1]) })
-        #expect(described?.path == "a\nb")
+    @Test func unstorableDictionaryKeysAreRefusedNamedWithControlCharactersEscaped() throws {
+        // A dictionary key is data, and the message is logged: a raw line feed in it could forge
+        // a log line.
+        let described = describe(encodingError { try ZCachedValueEncoder().encode(["a\nb\u{3}": 1]) })
+        #expect(described?.path == #"a\nb\u{03}"#)
+        #expect(described?.text.contains("\n") == false)
+        let long = String(repeating: "k", count: 100) + "\n"
+        let cut = describe(encodingError { try ZCachedValueEncoder().encode([long: 1]) })
+        #expect(cut?.path == String(repeating: "k", count: 64) + "…")
     }
 
     @Test func emptyStructsAndDictionariesAreRefusedNamingTheField() throws {

@@ -11,10 +11,26 @@ enum ZCachedCodingErrors {
             if let index = key as? ZCachedCodingKey, index.isIndex, let position = index.intValue {
                 text += "[\(position)]"
             } else {
-                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+                text += text.isEmpty ? printable(key.stringValue) : ".\(printable(key.stringValue))"
             }
         }
         return text
+    }
+
+    /// The longest key name a message shows whole.
+    private static let longestPrintedKey = 64
+
+    /// A key as a message shows it: control characters escaped (`\n`, `\u{3}`) and cut after
+    /// ``longestPrintedKey`` characters. A dictionary's keys are data, and the message is
+    /// logged: a raw line feed in one could forge a log line.
+    private static func printable(_ name: String) -> String {
+        let scalars = name.unicodeScalars
+        var text = ""
+        for scalar in scalars.prefix(longestPrintedKey) {
+            let isControl = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            if isControl { text += scalar.escaped(asASCII: true) } else { text.unicodeScalars.append(scalar) }
+        }
+        return scalars.count > longestPrintedKey ? text + "…" : text
     }
 
     static func invalidValue(_ value: Any, _ codingPath: [any CodingKey], _ reason: String) -> EncodingError {
