@@ -7,9 +7,12 @@ import ZCachedCore
 /// faults injected into the embedded server, watching for wrong replies, hangs and memory growth.
 ///
 /// Every worker owns its keys and checks each reply against its ``SoakModel``; values are unique
-/// per write, so a reply meant for another caller cannot pass. Errors are allowed (faults cause
-/// them) but must carry an expected ``ZCachedError/Code``. The command exits non-zero on any
-/// wrong reply, on an unexpected error code, and when a request hangs.
+/// per write, so a GET or MGET reply meant for another caller cannot pass (SET, MSET and RENAME
+/// answer `+OK`, DELETE and EXISTS a flag: a misplaced reply of the same shape would pass those,
+/// which the SDK's sentinels guard, not this check). Errors are allowed (faults cause them) but
+/// must carry an expected ``ZCachedError/Code``. The command exits non-zero on any wrong reply,
+/// on an unexpected error code, when a request hangs, and when fewer than
+/// ``leastSucceedingShare`` of either client's operations succeeded.
 struct SoakCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soak",
@@ -52,6 +55,28 @@ struct SoakCommand: AsyncParsableCommand {
     static let expectedCodes: Set<ZCachedError.Code> = [
         .timeout, .connectionClosed, .connectionReestablished, .connectFailed, .noAvailableConnections, .protocolViolation,
     ]
+
+    /// The share of each client's operations that must succeed. Faults fail about one in a
+    /// thousand (RELIABILITY.md); a client that fails most of its requests, each with an
+    /// expected code, is broken all the same.
+    static let leastSucceedingShare = 0.9
+
+    /// Why a run with `snapshot`'s counts fails, or nothing when it passes.
+    /// - Parameter clients: The clients that ran workers.
+    static func failures(of snapshot: SoakTally.Snapshot, clients: [SoakClientKind]) -> [String] {
+        var failures: [String] = []
+        if snapshot.wrongReplies > 0 { failures.append("\(snapshot.wrongReplies) wrong replies") }
+        let unexpected = snapshot.errors.filter { !expectedCodes.contains($0.key) }
+        if !unexpected.isEmpty { failures.append("\(unexpected.values.reduce(0, +)) errors of codes faults cannot cause") }
+        for client in clients {
+            let operations = snapshot.operations[client] ?? 0
+            let succeeded = snapshot.succeeded[client] ?? 0
+            if Double(succeeded) < leastSucceedingShare * Double(operations) || succeeded == 0 {
+                failures.append("the \(client.rawValue) client: \(succeeded) of \(operations) operations succeeded")
+            }
+        }
+        return failures
+    }
 
     /// The faults `--faults` names, or `nil` for all.
     private var faultSelection: Set<String>? {
@@ -135,10 +160,10 @@ struct SoakCommand: AsyncParsableCommand {
         await asyncClient.close()
         blockingClient.close()
         await target.shutdown()
-        let unexpected = snapshot.errors.keys.filter { !Self.expectedCodes.contains($0) }
-        if snapshot.wrongReplies > 0 || !unexpected.isEmpty {
-            throw ExitCode.failure
-        }
+        let clients: [SoakClientKind] = (tasks > 0 ? [.async] : []) + (threads > 0 ? [.blocking] : [])
+        let failures = Self.failures(of: snapshot, clients: clients)
+        print("verdict:        " + (failures.isEmpty ? "passed" : "FAILED: " + failures.joined(separator: "; ")))
+        if !failures.isEmpty { throw ExitCode.failure }
     }
 
     // MARK: Workers
@@ -265,7 +290,8 @@ final class BlockingPoolKeeper: Sendable {
     }
 }
 
-/// RSS at the start, after the first report (past warm-up), at its peak and now.
+/// RSS at the start, at the first sample (the first progress line, past warm-up, or the end
+/// of a run shorter than one interval), now, and the kernel's high-water mark.
 struct MemoryWatch {
     private(set) var start = ResidentMemory.current()
     private(set) var warm: Int?
@@ -275,7 +301,7 @@ struct MemoryWatch {
     mutating func sample() {
         latest = ResidentMemory.current()
         if warm == nil { warm = latest }
-        if let latest { peak = max(peak ?? latest, latest) }
+        peak = ResidentMemory.peak()
     }
 
     var summary: String {
@@ -284,7 +310,7 @@ struct MemoryWatch {
             return (latest >= base ? "+" : "-") + ResidentMemory.format(abs(latest - base))
         }
         return "start \(ResidentMemory.format(start)), after the first interval \(ResidentMemory.format(warm)), "
-            + "end \(ResidentMemory.format(latest)), peak \(ResidentMemory.format(peak)); "
+            + "end \(ResidentMemory.format(latest)), peak \(ResidentMemory.format(peak)) (high-water mark); "
             + "growth \(growth(from: start)) from start, \(growth(from: warm)) after the first interval"
     }
 }

@@ -6,6 +6,8 @@ final class SoakTally: Sendable {
     /// A copy of the counters at one moment.
     struct Snapshot {
         var operations: [SoakClientKind: Int] = [:]
+        /// Operations whose reply was right.
+        var succeeded: [SoakClientKind: Int] = [:]
         var errors: [ZCachedError.Code: Int] = [:]
         var wrongReplies = 0
         /// The first few wrong replies, described without their data.
@@ -26,7 +28,7 @@ final class SoakTally: Sendable {
             state.operations[client, default: 0] += 1
             switch verdict {
             case .correct:
-                break
+                state.succeeded[client, default: 0] += 1
             case .failed(let error):
                 state.errors[error.code, default: 0] += 1
             case .wrong(let description):
