@@ -112,13 +112,16 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
         }
     }
 
-    /// Takes up to `count` connections out of the pool: broken and idle ones first, then, only
-    /// when `force` is set, ones with pending requests; among equals, the newest first.
+    /// Takes up to `count` connections out of the pool: first those without an open link
+    /// (broken, reconnecting, closed), then connected ones, newest link first
+    /// (``ZCachedConnectionStatus/linkOrder``, then the order they were added).
     ///
     /// Newest first because zcached loses every later reply of a connection when another
-    /// connection on its worker thread, opened before it, closes (PROTOCOL.md §4.2): closing a
-    /// pool's connections in the reverse of the order they were opened never closes one of
-    /// them while a newer one of them is still open.
+    /// connection on its worker thread, opened before it, closes (PROTOCOL.md §4.2): closing
+    /// connected links in the reverse of the order they opened never closes one of them while a
+    /// newer one of them stays open. So without `force`, removal stops at the newest connected
+    /// connection with pending requests: closing an older, idle one would silence it. Under
+    /// steady load that can remove fewer than asked, or none.
     ///
     /// "Idle" is read at the moment of the call: a request that picked a connection just before
     /// (``leastLoaded()``) and has not yet counted itself pending can still be on its way to it,
@@ -130,10 +133,14 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// - Returns: The removed connections, in the order to close them.
     public func remove(count: Int, force: Bool) -> [Connection] {
         connections.withLock { connections in
-            let order = connections.indices.sorted { left, right in
-                Self.removalRank(connections[left], at: left) < Self.removalRank(connections[right], at: right)
+            var chosen: [Int] = []
+            for candidate in Self.closingOrder(connections) where chosen.count < count {
+                if force || candidate.pending == 0 {
+                    chosen.append(candidate.index)
+                } else if candidate.hasOpenLink {
+                    break
+                }
             }
-            let chosen = order.filter { force || connections[$0].pendingRequestCount == 0 }.prefix(max(0, count))
             let removed = chosen.map { connections[$0] }
             let chosenSet = Set(chosen)
             connections = connections.indices.filter { !chosenSet.contains($0) }.map { connections[$0] }
@@ -155,22 +162,42 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     }
 
     /// Takes every connection out of the pool.
-    /// - Returns: The removed connections, newest first: the order to close them in (see
+    /// - Returns: The removed connections in the order to close them: newest link first (see
     ///   ``remove(count:force:)``).
     public func removeAll() -> [Connection] {
         emptyings.withLock { emptyings in
             emptyings += 1
             return connections.withLock { connections in
                 defer { connections.removeAll() }
-                return connections.reversed()
+                return Self.closingOrder(connections).map { connections[$0.index] }
             }
         }
     }
 
-    /// Lower ranks are removed first: broken, then idle, then busy connections; among equals,
-    /// the one added last.
-    private static func removalRank(_ connection: Connection, at index: Int) -> (Int, Int, Int) {
-        (connection.isUsable ? 1 : 0, connection.pendingRequestCount, -index)
+    /// A connection as it stood when the pool chose which to close.
+    private struct ClosingCandidate {
+        var index: Int
+        var hasOpenLink: Bool
+        var linkOrder: Int
+        var pending: Int
+    }
+
+    /// The connections in the order to close them: those without an open link (closing them
+    /// closes nothing on the server), then the newest link first; among equals, the one added
+    /// last. Each connection's status is read once, so a load changing during the sort cannot
+    /// make its order inconsistent.
+    private static func closingOrder(_ connections: [Connection]) -> [ClosingCandidate] {
+        connections.indices.map { index in
+            let connection = connections[index]
+            return ClosingCandidate(
+                index: index,
+                hasOpenLink: connection.state == .connected,
+                linkOrder: connection.linkOrder,
+                pending: connection.pendingRequestCount
+            )
+        }.sorted { left, right in
+            (left.hasOpenLink ? 1 : 0, -left.linkOrder, -left.index) < (right.hasOpenLink ? 1 : 0, -right.linkOrder, -right.index)
+        }
     }
 }
 

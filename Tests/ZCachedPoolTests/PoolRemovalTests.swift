@@ -23,14 +23,36 @@ import ZCachedTransport
         #expect(names(pool.all) == ["busy"])
     }
 
-    @Test func forcedRemovalTakesTheLeastBusyLast() {
+    @Test func aBusyNewerConnectionKeepsTheOlderIdleOnesOpen() {
+        // Closing "idle" would silence "busy" if they share a server worker (§4.2).
         let pool = ZCachedPool(connections: [
-            PoolTestConnection("very busy", pending: 9),
-            PoolTestConnection("busy", pending: 1),
             PoolTestConnection("idle"),
+            PoolTestConnection("busy", pending: 1),
+            PoolTestConnection("broken", state: .broken),
         ])
-        #expect(names(pool.remove(count: 2, force: true)) == ["idle", "busy"])
-        #expect(names(pool.all) == ["very busy"])
+        #expect(names(pool.remove(count: 2, force: false)) == ["broken"])
+        #expect(names(pool.all) == ["idle", "busy"])
+    }
+
+    @Test func forcedRemovalTakesTheNewestFirstWhateverTheirLoad() {
+        let pool = ZCachedPool(connections: [
+            PoolTestConnection("idle"),
+            PoolTestConnection("busy", pending: 1),
+            PoolTestConnection("very busy", pending: 9),
+        ])
+        #expect(names(pool.remove(count: 2, force: true)) == ["very busy", "busy"])
+        #expect(names(pool.all) == ["idle"])
+    }
+
+    @Test func theLinkOpenedLastLeavesFirstWhereverItSitsInThePool() {
+        // "first" reconnected after "second" opened: its socket is the newer one on the server.
+        let pool = ZCachedPool(connections: [
+            PoolTestConnection("first, reconnected", linkOrder: 7),
+            PoolTestConnection("second", linkOrder: 4),
+            PoolTestConnection("third", linkOrder: 5),
+        ])
+        #expect(names(pool.remove(count: 1, force: false)) == ["first, reconnected"])
+        #expect(names(pool.removeAll()) == ["third", "second"])
     }
 
     @Test func aNegativeOrZeroCountRemovesNothing() {

@@ -11,6 +11,7 @@ final class PoolTestConnection: ZCachedConnectionStatus, CustomStringConvertible
 
     let name: String
     let reconnectsWhenUsed: Bool
+    let linkOrder: Int
     private let status: Mutex<Status>
 
     init(
@@ -18,10 +19,12 @@ final class PoolTestConnection: ZCachedConnectionStatus, CustomStringConvertible
         state: ZCachedConnectionState = .connected,
         pending: Int = 0,
         locked: Bool = false,
-        reconnectsWhenUsed: Bool = false
+        reconnectsWhenUsed: Bool = false,
+        linkOrder: Int = 0
     ) {
         self.name = name
         self.reconnectsWhenUsed = reconnectsWhenUsed
+        self.linkOrder = linkOrder
         self.status = Mutex(Status(state: state, pendingRequestCount: pending, isLocked: locked))
     }
 

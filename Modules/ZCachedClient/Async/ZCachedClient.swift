@@ -181,8 +181,9 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         logger.debug("zcached pool extended", metadata: ["zcached.pool_size": "\(pool.count)"])
     }
 
-    /// Closes up to `count` connections, idle ones first and the newest of equals first (see
-    /// `ZCachedPool.remove(count:force:)` for why).
+    /// Closes up to `count` connections: those without a link first, then the newest links;
+    /// without `force`, it stops at the newest busy one, since closing an older one would silence
+    /// it (see `ZCachedPool.remove(count:force:)`), so it may close fewer than asked.
     /// - Parameters:
     ///   - count: How many connections to remove.
     ///   - force: Whether busy connections may go too; their requests fail with `connectionClosed`.

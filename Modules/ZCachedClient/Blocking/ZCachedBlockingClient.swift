@@ -136,8 +136,9 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         }
     }
 
-    /// Closes up to `count` connections, idle ones first (busy ones too when `force` is set) and
-    /// the newest of equals first (see `ZCachedPool.remove(count:force:)` for why).
+    /// Closes up to `count` connections: those without a link first, then the newest links;
+    /// without `force`, it stops at the newest busy one, since closing an older one would silence
+    /// it (see `ZCachedPool.remove(count:force:)`), so it may close fewer than asked.
     /// - Returns: How many connections were closed.
     @discardableResult
     public func reduce(by count: Int, force: Bool = false) -> Int {

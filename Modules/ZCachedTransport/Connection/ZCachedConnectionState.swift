@@ -34,6 +34,11 @@ public protocol ZCachedConnectionStatus: AnyObject, Sendable {
     /// request is sent on it, rather than in the background: sending on it is then how it
     /// recovers, so a pool must hand it requests.
     var reconnectsWhenUsed: Bool { get }
+    /// When the connection's current (or last) link was opened, as a number that grows with each
+    /// link any connection of the process opens; `0` when unknown. zcached silences a connection
+    /// when an older one on its worker thread closes (PROTOCOL.md §4.2), so a pool closes the
+    /// connections with the highest numbers first.
+    var linkOrder: Int { get }
 }
 
 extension ZCachedConnectionStatus {
@@ -42,6 +47,9 @@ extension ZCachedConnectionStatus {
 
     /// `false`: a connection reconnects in the background unless it says otherwise.
     public var reconnectsWhenUsed: Bool { false }
+
+    /// `0`: unknown, so a pool goes by the order it holds the connections in.
+    public var linkOrder: Int { 0 }
 
     /// Whether the connection is connected and can take requests now.
     public var isUsable: Bool { state == .connected }

@@ -46,6 +46,16 @@ enum ZCachedConnectionIDs {
     }
 }
 
+/// Numbers the links (sockets) connections open, in the order they open them: unique in the
+/// process, increasing, starting at 1 (see ``ZCachedConnectionStatus/linkOrder``).
+enum ZCachedLinkOrder {
+    private static let last = Atomic<Int>(0)
+
+    static func next() -> Int {
+        last.add(1, ordering: .relaxed).newValue
+    }
+}
+
 extension ZCachedConnectionConfiguration {
     /// Reports a state change to ``onStateChange``, when one is set and the state did change.
     func report(

@@ -44,6 +44,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// The link's state, published by ``updateLink(_:)`` for lock-free readers.
     private let publishedState = Atomic<ZCachedConnectionState>(.connecting)
     private let pending = Atomic<Int>(0)
+    /// Set as each channel becomes the link, for ``linkOrder``.
+    private let publishedLinkOrder = Atomic<Int>(0)
     private let nextRequestID = Atomic<UInt64>(0)
     /// Requests handed to the event loop that it has not enqueued yet.
     private let requestsOnTheirWay = Atomic<Int>(0)
@@ -95,6 +97,9 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// Whether the caller runs on this connection's event loop (a task preferring
     /// ``taskExecutor``, or a handler of a server sharing the event loop group).
     public var isOnCurrentThread: Bool { taskExecutor.eventLoop.inEventLoop }
+
+    /// When the current (or last) channel became the link, among all links of the process.
+    public var linkOrder: Int { publishedLinkOrder.load(ordering: .relaxed) }
 
     // MARK: Sending
 
@@ -349,6 +354,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 let previous: ZCachedConnectionState? = updateLink { link in
                     if case .closed = link { return nil }
                     defer { link = .active(channel, handler) }
+                    publishedLinkOrder.store(ZCachedLinkOrder.next(), ordering: .relaxed)
                     return link.state
                 }
                 guard let previous else {

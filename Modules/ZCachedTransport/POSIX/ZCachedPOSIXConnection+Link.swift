@@ -57,13 +57,15 @@ extension ZCachedPOSIXConnection {
             Self.pipelineEpoch.advanced(by: time)
         }
 
-        /// Counts the sockets attached, so a reply can be traced to the socket it came from.
+        /// The attached socket's number in the order the process's links opened
+        /// (``ZCachedLinkOrder``): a reply can be traced to the socket it came from, and a pool
+        /// can close the newest links first.
         private(set) var generation = 0
 
         /// Makes a newly connected socket the link's socket. Its `SO_RCVTIMEO` is the request
         /// timeout, set when it was opened.
         mutating func attach(_ socket: POSIXSocket) {
-            generation += 1
+            generation = ZCachedLinkOrder.next()
             self.socket = socket
             pipeline.startOnNewLink()
             receiveTimeout = requestTimeout

@@ -60,6 +60,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// has most likely slipped, and the next request replaces it instead of using it. Set
     /// without the lock, so the caller that got the reply need not wait for it again.
     private let distrustedGeneration = Atomic<Int>(0)
+    /// The ``Link/generation`` of the current (or last) socket, for ``linkOrder``.
+    private let publishedLinkOrder: Atomic<Int>
 
     /// Connects to the configured server.
     ///
@@ -104,7 +106,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         self.wakePipe = wakePipe
         self.spareEncoders = ZCachedLock([])
         self.socketSlot = POSIXSocketSlot()
-        self.link = ZCachedTimedLock(Link(socket: socket, slot: socketSlot, configuration: configuration))
+        let link = Link(socket: socket, slot: socketSlot, configuration: configuration)
+        self.publishedLinkOrder = Atomic(link.generation)
+        self.link = ZCachedTimedLock(link)
         configuration.report(connectionID: id, from: .connecting, to: .connected)
     }
 
@@ -137,6 +141,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// `true`: with no thread of its own, a connection whose link broke reconnects when the next
     /// request is sent on it.
     public var reconnectsWhenUsed: Bool { true }
+
+    /// When the current (or last) socket was opened, among all links of the process.
+    public var linkOrder: Int { publishedLinkOrder.load(ordering: .relaxed) }
 
     // MARK: Requests
 
@@ -589,6 +596,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private func publish(_ state: ZCachedConnectionState, in link: inout Link, because error: ZCachedError? = nil) {
         let previous = link.state
         link.state = state
+        publishedLinkOrder.store(link.generation, ordering: .relaxed)
         publishedState.store(state, ordering: .releasing)
         configuration.report(connectionID: id, from: previous, to: state, error: error)
     }

@@ -162,11 +162,13 @@ import ZCachedTransport
     func aDroppedLinkFailsInFlightRequestsThenReconnects() async throws {
         try await Self.withConnection { connection, endpoint in
             let server = try #require(endpoint.server)
+            let firstLink = connection.linkOrder
             server.faults.inject(.closeConnection, on: .command("GET"))
             let error = await #expect(throws: ZCachedError.self) { try await connection.send(K.Get("k")) }
             #expect(error?.code == .connectionReestablished)
             try await Self.eventually { try await connection.send(S.Ping()) }
             #expect(connection.state == .connected)
+            #expect(connection.linkOrder > firstLink, "the new link is numbered as the newest")
         }
     }
 

@@ -248,11 +248,13 @@ import ZCachedTransport
     @Test func serverClosingMidRequestGivesConnectionReestablished() async throws {
         try await withPOSIXConnection { connection, server in
             try await onThread { try connection.send(Key.Set("k", "v")) }
+            let firstLink = connection.linkOrder
             server.faults.inject(.closeConnection, on: .nextRequest)
             let error = try await onThread { errorOf { _ = try connection.send(Key.Get("k")) } }
             #expect(error?.code == .connectionReestablished)
             #expect(connection.state == .connected)
             #expect(try await onThread { try connection.send(Key.Get("k")) } == .bulkString(Array("v".utf8)))
+            #expect(connection.linkOrder > firstLink, "the new socket is numbered as the newest")
         }
     }
 
