@@ -115,6 +115,30 @@ import ZCachedCore
         #expect(try ZCachedValueDecoder(dateStrategy: .millisecondsSince1970).decode(Date.self, from: .integer(1500)) == Date(timeIntervalSince1970: 1.5))
     }
 
+    /// Seconds since 1970, not `Date`s: Foundation's `Date.description`, which the test
+    /// library calls on its arguments, traps on an infinite date.
+    @Test(arguments: [
+        -62_167_219_200, // the first second of year 0
+        Date.distantPast.timeIntervalSince1970, // year 0
+        Date.distantFuture.timeIntervalSince1970, // year 4001
+        253_402_300_799.5, // the last second of 9999
+    ])
+    func datesOfYears0To9999RoundTripUnderISO8601(_ seconds: Double) throws {
+        let stored = try ZCachedValueEncoder(dateStrategy: .iso8601).encode(Date(timeIntervalSince1970: seconds))
+        let read = try ZCachedValueDecoder(dateStrategy: .iso8601).decode(Date.self, from: stored)
+        #expect(abs(read.timeIntervalSince1970 - seconds) < 0.001, "\(stored) read back as \(read.timeIntervalSince1970)")
+    }
+
+    /// Such dates were written, and then could not be read back (or read back as another date).
+    @Test(arguments: [-62_167_219_200.5 /* year -1 */, 253_402_300_800 /* year 10000 */, Double.infinity, -Double.infinity, Double.nan])
+    func datesISO8601CannotReadBackAreRefusedBeforeWriting(_ seconds: Double) throws {
+        let error = #expect(throws: EncodingError.self) {
+            try ZCachedValueEncoder(dateStrategy: .iso8601).encode(Date(timeIntervalSince1970: seconds))
+        }
+        // Describable, as a logger would: it must not hold an infinite `Date`, whose description traps.
+        #expect(String(describing: error).contains("outside the years 0 to 9999"))
+    }
+
     @Test func urlsAreTheirAbsoluteString() throws {
         let url = URL(string: "https://example.com/a?b=c")!
         #expect(try ZCachedValueEncoder().encode(url) == .bulkString("https://example.com/a?b=c"))

@@ -10,5 +10,8 @@ public enum ZCachedDateStrategy: Sendable, Hashable {
     case millisecondsSince1970
     /// An ISO 8601 string in UTC with milliseconds, such as `2024-05-01T12:30:00.250Z`. Precision
     /// below a millisecond is lost. The decoder also accepts the form without fractional seconds.
+    /// Only years 0 to 9999 are written (others, and infinite or NaN dates, are refused with an
+    /// `EncodingError`): the form has four-digit years, and Foundation's parser reads back
+    /// neither negative years nor infinity.
     case iso8601
 }

@@ -46,11 +46,26 @@ extension Date: ZCachedCodablePrimitive {
 
     func zcachedValue(options: ZCachedCodingOptions, codingPath: [any CodingKey]) throws(EncodingError) -> ZCachedValue {
         switch options.dateStrategy {
-        case .secondsSince1970: .double(timeIntervalSince1970)
-        case .millisecondsSince1970: .double(timeIntervalSince1970 * 1000)
-        case .iso8601: try Self.iso8601WithFractions.format(self).zcachedValue(options: options, codingPath: codingPath)
+        case .secondsSince1970:
+            return .double(timeIntervalSince1970)
+        case .millisecondsSince1970:
+            return .double(timeIntervalSince1970 * 1000)
+        case .iso8601:
+            guard Self.iso8601Range.contains(timeIntervalSince1970) else {
+                // The error holds seconds, not the date: describing an infinite `Date` traps.
+                throw ZCachedCodingErrors.invalidValue(
+                    timeIntervalSince1970,
+                    codingPath,
+                    "the date (\(timeIntervalSince1970) s since 1970) is outside the years 0 to 9999 that ISO 8601 strings are read back in"
+                )
+            }
+            return try Self.iso8601WithFractions.format(self).zcachedValue(options: options, codingPath: codingPath)
         }
     }
+
+    /// Seconds since 1970 from 0000-01-01T00:00:00Z (``Date/distantPast`` is in year 0) to the
+    /// end of 9999; `contains` is false for NaN.
+    private static let iso8601Range: Range<Double> = -62_167_219_200 ..< 253_402_300_800
 
     static var zcachedPlaceholder: Date { Date(timeIntervalSince1970: 0) }
 
