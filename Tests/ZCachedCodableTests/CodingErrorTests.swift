@@ -75,6 +75,15 @@ import ZCachedCore
         #expect(context.debugDescription.contains("found integer"))
     }
 
+    @Test func aContainerOfTheWrongKindSaysWhatWasExpectedInTheCallersTerms() throws {
+        let notAMap = decodingError { try ZCachedValueDecoder().decode(Group.self, from: ["title": "t", "friends": .array([.integer(1)])]) }
+        guard case .typeMismatch(_, let mapContext)? = notAMap else { Issue.record("got \(String(describing: notAMap))"); return }
+        #expect(mapContext.debugDescription == "friends[0]: expected a map (a struct or dictionary), found integer")
+        let notAnArray = decodingError { try ZCachedValueDecoder().decode(Group.self, from: ["title": "t", "friends": "x"]) }
+        guard case .typeMismatch(_, let arrayContext)? = notAnArray else { Issue.record("got \(String(describing: notAnArray))"); return }
+        #expect(arrayContext.debugDescription == "friends: expected an array or a set, found bulk string")
+    }
+
     @Test func missingRequiredFieldIsKeyNotFound() throws {
         let error = decodingError { try ZCachedValueDecoder().decode(Group.self, from: ["title": "t", "friends": .array([.map(["nom": "x"])])]) }
         guard case .keyNotFound(let key, let context)? = error else { Issue.record("got \(String(describing: error))"); return }

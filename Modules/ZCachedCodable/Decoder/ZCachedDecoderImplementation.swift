@@ -18,7 +18,7 @@ final class ZCachedDecoderImplementation: Decoder {
 
     /// - Throws: `DecodingError.typeMismatch` unless the value is a map.
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .map(let map) = value else { throw ZCachedCodingErrors.typeMismatch(ZCachedMap.self, value, codingPath) }
+        guard case .map(let map) = value else { throw ZCachedCodingErrors.typeMismatch([String: Any].self, value, codingPath, expected: "a map (a struct or dictionary)") }
         var entries: [String: ZCachedValue] = [:]
         entries.reserveCapacity(map.count)
         for entry in map {
@@ -33,7 +33,7 @@ final class ZCachedDecoderImplementation: Decoder {
         case .array(let elements), .orderedSet(let elements), .unorderedSet(let elements):
             ZCachedUnkeyedDecodingContainer(decoder: self, elements: elements)
         default:
-            throw ZCachedCodingErrors.typeMismatch([ZCachedValue].self, value, codingPath)
+            throw ZCachedCodingErrors.typeMismatch([Any].self, value, codingPath, expected: "an array or a set")
         }
     }
 

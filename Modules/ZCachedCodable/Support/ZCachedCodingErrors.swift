@@ -41,10 +41,11 @@ enum ZCachedCodingErrors {
         .dataCorrupted(DecodingError.Context(codingPath: codingPath, debugDescription: "\(describe(codingPath)): \(reason)"))
     }
 
-    static func typeMismatch(_ type: Any.Type, _ value: ZCachedValue, _ codingPath: [any CodingKey]) -> DecodingError {
+    /// - Parameter expected: What the message says was expected; `type`'s name unless given.
+    static func typeMismatch(_ type: Any.Type, _ value: ZCachedValue, _ codingPath: [any CodingKey], expected: String? = nil) -> DecodingError {
         .typeMismatch(type, DecodingError.Context(
             codingPath: codingPath,
-            debugDescription: "\(describe(codingPath)): expected \(type), found \(value.typeName)"
+            debugDescription: "\(describe(codingPath)): expected \(expected ?? "\(type)"), found \(value.typeName)"
         ))
     }
 
