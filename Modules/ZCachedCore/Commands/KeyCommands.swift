@@ -79,9 +79,12 @@ extension ZCachedKeyCommands {
     ///
     /// The response maps each requested key that holds a value to that value. The server answers
     /// a missing key and a key holding null alike (both `_`), so both are left out.
-    /// - Note: The response is keyed by `String`, which compares by Unicode canonical equivalence:
-    ///   two keys that are different bytes on the server but equal Swift strings (`"caf\u{E9}"`
-    ///   and `"cafe\u{301}"`) share one entry. Read such keys with separate `GET`s.
+    ///
+    /// The response is keyed by `String`, which compares by Unicode canonical equivalence: two
+    /// keys that are different bytes on the server but equal Swift strings (`"caf\u{E9}"` and
+    /// `"cafe\u{301}"`, `"K"` and the Kelvin sign) would share one entry, holding either key's
+    /// value. So such a pair is refused before sending (``ZCachedError/Code/invalidArgument``);
+    /// read those keys with separate `GET`s.
     public struct MGet: ZCachedCommand {
         /// The keys to read. Duplicates are allowed; the server collapses them.
         public var keys: [String]
@@ -93,6 +96,29 @@ extension ZCachedKeyCommands {
             try encoder.writeCommand("MGET", argumentCount: keys.count)
             for (index, key) in keys.enumerated() {
                 try encoder.writeKey(key, argument: "keys[\(index)]")
+            }
+            try Self.requireOneEntryPerKey(keys)
+        }
+
+        /// Throws when two keys are equal as Swift strings but different bytes: the reply's map
+        /// would give them one entry. ASCII keys, the common case, are equal only when their bytes
+        /// are, so only a request with a non-ASCII key is checked.
+        private static func requireOneEntryPerKey(_ keys: [String]) throws(ZCachedError) {
+            guard keys.contains(where: { key in !key.utf8.allSatisfy { $0 < 0x80 } }) else { return }
+            var firstIndex: [String: Int] = [:]
+            for (index, key) in keys.enumerated() {
+                guard let earlier = firstIndex[key] else {
+                    firstIndex[key] = index
+                    continue
+                }
+                guard keys[earlier].utf8.elementsEqual(key.utf8) else {
+                    throw ZCachedError(
+                        code: .invalidArgument,
+                        message: "keys[\(earlier)] and keys[\(index)] are the same text in different Unicode forms: "
+                            + "two keys on the server, one entry in the reply's map; read them with separate GETs",
+                        argument: "keys[\(index)]"
+                    )
+                }
             }
         }
         public func response(from reply: ZCachedValue) throws(ZCachedError) -> [String: ZCachedValue] {

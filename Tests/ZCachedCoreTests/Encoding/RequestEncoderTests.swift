@@ -23,6 +23,8 @@ import ZCachedCore
         #expect(try Self.encoded(K.Delete("a")) == "*2\r\n$6\r\nDELETE\r\n$1\r\na\r\n\u{03}")
         #expect(try Self.encoded(K.SizeOf("a")) == "*2\r\n$6\r\nSIZEOF\r\n$1\r\na\r\n\u{03}")
         #expect(try Self.encoded(K.MGet(["a", "nope"])) == "*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$4\r\nnope\r\n\u{03}")
+        // The same key twice, byte for byte, is fine: the server answers it once.
+        #expect(try Self.encoded(K.MGet(["caf\u{E9}", "a", "caf\u{E9}"])).hasPrefix("*4\r\n$4\r\nMGET\r\n"))
         #expect(try Self.encoded(K.MSet([("a", "1"), ("b", 2)])) == "*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n:2\r\n\u{03}")
         #expect(try Self.encoded(K.Rename("a", to: "b")) == "*3\r\n$6\r\nRENAME\r\n$1\r\na\r\n$1\r\nb\r\n\u{03}")
         #expect(try Self.encoded(K.Copy("a", to: "n")) == "*3\r\n$4\r\nCOPY\r\n$1\r\na\r\n$1\r\nn\r\n\u{03}")

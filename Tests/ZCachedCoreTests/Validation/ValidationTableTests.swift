@@ -37,6 +37,13 @@ import ZCachedCore
         Case(testDescription: "MSET with no pairs (-ERR unexpected)", command: K.MSet([]), argument: "pairs", reason: "empty"),
         Case(testDescription: "MSET second key with CRLF", command: K.MSet([("a", 1), ("b\r\n", 2)]), argument: "pairs[1].key", reason: "carriage return"),
         Case(testDescription: "MGET key with LF", command: K.MGet(["a", "b\n"]), argument: "keys[1]", reason: "line feed"),
+        Case(
+            testDescription: "MGET of one text in two Unicode forms (one entry of the reply map would hold the other's value)",
+            command: K.MGet(["x", "caf\u{E9}", "cafe\u{301}"]),
+            argument: "keys[2]",
+            reason: "keys[1] and keys[2] are the same text in different Unicode forms"
+        ),
+        Case(testDescription: "MGET of K and the Kelvin sign (equal as Swift strings)", command: K.MGet(["K", "\u{212A}"]), argument: "keys[1]", reason: "different Unicode forms"),
         Case(testDescription: "RENAME to empty key", command: K.Rename("a", to: ""), argument: "newKey", reason: "is empty"),
         Case(testDescription: "COPY a a REPLACE (§6.14: use-after-free)", command: K.Copy("a", to: "a", replace: true), argument: "destination", reason: "use-after-free"),
         Case(testDescription: "empty command array (§6.1: crash)", command: ZCachedRawCommand(""), argument: "command name", reason: "is empty"),
