@@ -175,6 +175,27 @@ import ZCachedTesting
     }
 
     @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aBlockingClientThatFailsToFillItsPoolLeavesNoConnectionCounted() async throws {
+        let metrics = TestMetrics()
+        try await ZCachedTestServer.withServer { server in
+            var configuration = ZCachedConfiguration(host: server.host, port: server.port, poolSize: 3, connectionAttempts: 1)
+            // The third connection is accepted and closed at once, failing its link check.
+            let opened = ZCachedLock(0)
+            configuration.connection.onStateChange = { change in
+                guard change.current == .connected else { return }
+                if opened.withLock({ $0 += 1; return $0 }) == 2 { server.faults.refusesConnections = true }
+            }
+            let error = #expect(throws: ZCachedError.self) {
+                try ZCachedBlockingClient(configuration: configuration, metricsFactory: metrics)
+            }
+            #expect(error?.code == .connectFailed)
+            // The two connections opened before were closed, and counted out.
+            #expect(Self.meter(metrics, "zcached_pool_connections") == 0)
+            #expect(Self.meter(metrics, "zcached_connected_connections") == 0)
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
     func theBlockingClientCountsATimeoutAndTheReconnectOnTheNextRequest() async throws {
         let metrics = TestMetrics()
         try await Self.withBlockingClient(metrics, poolSize: 1, requestTimeout: .milliseconds(300)) { client, endpoint in

@@ -80,16 +80,20 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     }
 
     /// Opens connections until the pool holds ``ZCachedConfiguration/poolSize`` of them.
-    /// - Throws: ``ZCachedError/Code/connectFailed`` when a connection cannot be opened; the
-    ///   connections opened so far stay in the pool.
+    /// - Throws: ``ZCachedError/Code/invalidArgument`` for a configuration no connection can
+    ///   work with (``ZCachedConfiguration/validate()``), before connecting;
+    ///   ``ZCachedError/Code/connectFailed`` when a connection cannot be opened (the
+    ///   connections opened so far stay in the pool); ``ZCachedError/Code/cancelled`` or
+    ///   ``ZCachedError/Code/connectionClosed`` as ``extend(by:)``.
     public func connect() async throws(ZCachedError) {
+        try configuration.validate()
         try await extend(by: configuration.poolSize - pool.count)
     }
 
     /// Connects, serves until graceful shutdown or cancellation, then closes every connection.
     /// Cancelled while connecting, it closes what it opened and returns.
-    /// - Throws: ``ZCachedError/Code/connectFailed`` when the pool cannot be filled; the
-    ///   connections opened before the failure are closed first.
+    /// - Throws: what ``connect()`` throws, but `cancelled`; the connections opened before the
+    ///   failure are closed first.
     public func run() async throws {
         do {
             try await connect()

@@ -35,7 +35,10 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///   - logger: Where to log connection events; nothing is logged unless given.
     ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given,
     ///     which records nothing until the application bootstraps a backend.
-    /// - Throws: ``ZCachedError/Code/connectFailed`` when a connection cannot be opened.
+    /// - Throws: ``ZCachedError/Code/invalidArgument`` for a configuration no connection can
+    ///   work with (``ZCachedConfiguration/validate()``) or with TLS (plain TCP only), before
+    ///   connecting; ``ZCachedError/Code/connectFailed`` when a connection cannot be opened, after
+    ///   closing the ones already open.
     public init(
         configuration: ZCachedConfiguration,
         logger: Logger = Logger(label: "zcached", factory: { _ in SwiftLogNoOpLogHandler() }),
@@ -45,7 +48,15 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         self.pool = ZCachedPool()
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
-        try extend(by: configuration.poolSize)
+        try configuration.validate()
+        do {
+            try extend(by: configuration.poolSize)
+        } catch {
+            // Closed, not dropped: closing reports each connection closed and the pool size
+            // back to 0, so the gauges do not keep counting connections nobody owns.
+            close()
+            throw error
+        }
     }
 
     /// Makes a client on an existing pool (the Python client's `from_connection_pool`).

@@ -9,11 +9,25 @@ import ZCachedTransport
 public struct ZCachedConfiguration: Sendable {
     /// How each connection connects and behaves.
     public var connection: ZCachedConnectionConfiguration
-    /// How many connections the pool opens. One pipelined connection already serves many
-    /// concurrent tasks; more spread load over the server's worker threads.
+    /// How many connections the pool opens; at least 1. One pipelined connection already serves
+    /// many concurrent tasks; more spread load over the server's worker threads.
     public var poolSize: Int
 
-    /// Makes a configuration.
+    /// Checks the pool size and the connections' options (see
+    /// ``ZCachedConnectionConfiguration/validate()``). The clients call it before connecting.
+    /// - Throws: ``ZCachedError/Code/invalidArgument`` naming the option.
+    public func validate() throws(ZCachedError) {
+        guard poolSize >= 1 else {
+            throw ZCachedError(
+                code: .invalidArgument,
+                message: "poolSize \(poolSize) is below 1",
+                argument: "configuration.poolSize"
+            )
+        }
+        try connection.validate()
+    }
+
+    /// Makes a configuration. Values are checked when a client connects (``validate()``).
     /// - Parameters:
     ///   - host: The server's host; `127.0.0.1` unless given.
     ///   - port: The server's port; 7556 unless given.
@@ -48,7 +62,7 @@ public struct ZCachedConfiguration: Sendable {
             backoff: backoff,
             bufferSize: bufferSize
         )
-        self.poolSize = max(1, poolSize)
+        self.poolSize = poolSize
     }
 
     /// Makes a configuration from a connection configuration and a pool size.
@@ -57,6 +71,6 @@ public struct ZCachedConfiguration: Sendable {
     ///   - poolSize: How many connections to open.
     public init(connection: ZCachedConnectionConfiguration, poolSize: Int = 4) {
         self.connection = connection
-        self.poolSize = max(1, poolSize)
+        self.poolSize = poolSize
     }
 }

@@ -48,7 +48,7 @@ public struct ZCachedConnectionConfiguration: Sendable {
     public var requestTimeout: Duration
     /// Whether to reconnect when the link breaks.
     public var reconnect: Bool
-    /// How many connect attempts to make, first connect and each reconnect alike.
+    /// How many connect attempts to make, first connect and each reconnect alike; at least 1.
     public var connectionAttempts: Int
     /// The delays between connect attempts.
     public var backoff: ExponentialBackoff
@@ -58,8 +58,8 @@ public struct ZCachedConnectionConfiguration: Sendable {
     /// The most bytes of whole request frames that may be written and unanswered at once.
     ///
     /// The server corrupts its reply stream when more than 4096 bytes are in flight on one
-    /// connection (PROTOCOL.md §1.1), so keep this at or below 4096. A single frame larger than
-    /// the window is sent alone.
+    /// connection (PROTOCOL.md §1.1), so a window over ``serverSafeWindow`` is refused when
+    /// connecting. A single frame larger than the window is sent alone.
     public var inFlightWindow: Int
     /// Whether to re-arm TCP_QUICKACK after every read (Linux only).
     ///
@@ -90,7 +90,8 @@ public struct ZCachedConnectionConfiguration: Sendable {
     /// decrements, which commute, rather than by setting a value.
     public var onStateChange: (@Sendable (ZCachedConnectionStateChange) -> Void)?
 
-    /// Makes a configuration with production defaults.
+    /// Makes a configuration with production defaults. Values are checked when a connection
+    /// opens (``validate()``), not here.
     /// - Parameters:
     ///   - host: The server's host; `127.0.0.1` unless given.
     ///   - port: The server's port; 7556 unless given.
@@ -124,7 +125,7 @@ public struct ZCachedConnectionConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.reconnect = reconnect
-        self.connectionAttempts = max(1, connectionAttempts)
+        self.connectionAttempts = connectionAttempts
         self.backoff = backoff
         self.bufferSize = bufferSize
         self.inFlightWindow = inFlightWindow

@@ -73,11 +73,14 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     ///   - eventLoopGroup: The event loops to run on; NIO's shared group unless given.
     /// - Returns: A connected connection.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails;
-    ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while it waits to try again.
+    ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while it waits to try again;
+    ///   ``ZCachedError/Code/invalidArgument`` when an option is out of range
+    ///   (``ZCachedConnectionConfiguration/validate()``), before any attempt.
     public static func connect(
         configuration: ZCachedConnectionConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ZCachedError) -> ZCachedNIOConnection {
+        try configuration.validate()
         let connection = ZCachedNIOConnection(configuration: configuration, eventLoopGroup: eventLoopGroup)
         try await connection.establish()
         return connection
@@ -331,7 +334,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         for attempt in 0..<configuration.connectionAttempts {
             if attempt > 0 {
                 do {
-                    try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1))
+                    var random = SystemRandomNumberGenerator()
+                    try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1, using: &random))
                 } catch {
                     // The task was cancelled (a shutdown, say): that, not the last attempt's
                     // failure, is why no link was opened.

@@ -71,8 +71,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// resolves to is tried in each attempt.
     /// - Parameter configuration: Where to connect and how to behave.
     /// - Throws: ``ZCachedError``: ``ZCachedError/Code/invalidArgument`` when TLS is configured or
-    ///   the port is out of range; ``ZCachedError/Code/connectFailed``, naming `host:port` and the
-    ///   system's reason, when no attempt succeeds.
+    ///   an option is out of range (``ZCachedConnectionConfiguration/validate()``);
+    ///   ``ZCachedError/Code/connectFailed``, naming `host:port` and the system's reason, when no
+    ///   attempt succeeds.
     public init(configuration: ZCachedConnectionConfiguration) throws(ZCachedError) {
         guard configuration.tls == nil else {
             throw ZCachedError(
@@ -81,13 +82,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 argument: "configuration.tls"
             )
         }
-        guard (1...65535).contains(configuration.port) else {
-            throw ZCachedError(
-                code: .invalidArgument,
-                message: "port \(configuration.port) is out of range",
-                argument: "configuration.port"
-            )
-        }
+        try configuration.validate()
         let wakePipe: POSIXWakePipe
         do {
             wakePipe = try POSIXWakePipe()
@@ -553,7 +548,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         var lastReason = "no attempt made"
         for attempt in 0..<configuration.connectionAttempts {
             if attempt > 0 {
-                let resume = ContinuousClock.now.advanced(by: configuration.backoff.delay(forAttempt: attempt - 1))
+                var random = SystemRandomNumberGenerator()
+                let resume = ContinuousClock.now.advanced(by: configuration.backoff.delay(forAttempt: attempt - 1, using: &random))
                 if let overallDeadline, resume >= overallDeadline {
                     throw .outOfTime("could not reconnect to \(endpoint) within the request timeout: \(lastReason)")
                 }
