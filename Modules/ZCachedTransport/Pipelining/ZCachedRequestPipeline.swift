@@ -84,7 +84,6 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// A reply that arrived and waits for its group's sentinel.
     private struct Held {
         var id: UInt64
-        var deadline: Instant
         var continuation: Continuation?
         var reply: ZCachedValue
     }
@@ -110,10 +109,12 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// Requests waiting, written and unanswered, or answered and held.
     var count: Int { waiting.count + held.count + written.count(where: { !$0.isSentinel }) }
 
-    /// The deadline of the oldest written request, which always expires first. Waiting requests
-    /// have none: their time starts when they are written, so a long queue behind the window
-    /// does not time out while the server keeps answering.
-    var earliestDeadline: Instant? { held.first?.deadline ?? written.first?.deadline }
+    /// The deadline of the oldest written frame still unanswered, which always expires first.
+    /// Held replies have none: they arrived, and only wait for their group's sentinel, which is
+    /// due by its own deadline (a request written alone that joined a later group got its reply
+    /// in time by its own). Waiting requests have none either: their time starts when they are
+    /// written, so a long queue behind the window does not time out while the server answers.
+    var earliestDeadline: Instant? { written.first?.deadline }
 
     /// Whether requests wait to be written; when none do, a writer need not read the clock.
     var hasRequestsToWrite: Bool { !waiting.isEmpty }
@@ -167,7 +168,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
                 return .outOfOrder("a reply went missing: a group's sentinel arrived in place of a request's reply")
             }
             popHead()
-            held.append(Held(id: head.id, deadline: head.deadline, continuation: head.continuation, reply: reply))
+            held.append(Held(id: head.id, continuation: head.continuation, reply: reply))
             return .none
         case .sentinel(let token):
             guard case .bulkString(let bytes) = reply, bytes == token else {
@@ -217,7 +218,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// - Returns: `nil` when nothing has expired; otherwise the continuation of the request that
     ///   timed out (`nil` if its caller cancelled) and those of every other request.
     mutating func removeAllIfExpired(now: Instant) -> (expired: Continuation?, others: [Continuation])? {
-        guard let deadline = held.first?.deadline ?? written.first?.deadline, deadline <= now else { return nil }
+        guard let deadline = earliestDeadline, deadline <= now else { return nil }
         var expired: Continuation?
         if let head = written.first, !head.isSentinel {
             expired = head.continuation

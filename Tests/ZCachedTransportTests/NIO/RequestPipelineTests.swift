@@ -232,6 +232,22 @@ import ZCachedCore
         #expect(pipeline.bytesInFlight == 0)
     }
 
+    @Test func aBareRequestAnsweredInTimeAfterJoiningAGroupDoesNotTimeTheGroupOut() throws {
+        // Request 1 went alone with deadline 100, request 2 joined it at 90 with deadline 190.
+        // Reply 1 came at 95, in time; it only waits for the group's sentinel, which is due at
+        // 190. The pipeline expired at 100 and charged request 2 after 10 of its 100.
+        var pipeline = Pipeline(window: 4096)
+        pipeline.enqueue(Self.request(1))
+        _ = pipeline.nextFramesToWrite(deadline: 100)
+        pipeline.enqueue(Self.request(2))
+        let token = try Self.token(of: pipeline.nextFramesToWrite(deadline: 190)[1])
+        #expect(Self.delivered(pipeline.replyReceived("one")).isEmpty, "reply 1 is held")
+        #expect(pipeline.earliestDeadline == 190)
+        #expect(pipeline.removeAllIfExpired(now: 150) == nil)
+        #expect(Self.delivered(pipeline.replyReceived("two")).isEmpty)
+        #expect(Self.delivered(pipeline.replyReceived(token)) == ["caller 1=one", "caller 2=two"])
+    }
+
     @Test func sentinelTokensAreUniqueFixedSizeAndRecognised() throws {
         var tokens = ZCachedSentinelTokens()
         var seen = Set<[UInt8]>()
