@@ -24,7 +24,8 @@ import ZCachedCore
 ///   that ended mid-frame (§1.1; network segmentation can cause one even inside the window,
 ///   §7.3), and that lasts for the link's life: from then on every request, alone or not, is
 ///   written with a sentinel (``verifiesEveryRequest``). A frame too large to share the window
-///   with a sentinel still goes alone.
+///   with a sentinel still goes alone, but its reply is held until a sentinel written right after
+///   that reply (or the next group's) comes back: one more round trip, for frames over ~4 KiB.
 ///
 /// What this does not catch: the sentinel counts replies, so one reply lost and one fabricated
 /// inside the same group leave the token in its place. The connections also close a link whose
@@ -100,6 +101,9 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// Whether every request is written with a sentinel, because a group has been written on
     /// this link (see the type's doc). Set for the link's life; ``startOnNewLink()`` clears it.
     private(set) var verifiesEveryRequest = false
+    /// Whether a frame too large to share the window with a sentinel was written on a verifying
+    /// link: a sentinel goes out as soon as its reply is in, and the reply is held until then.
+    private var sentinelDueAfterLargeFrame = false
 
     init(window: Int, sentinels: ZCachedSentinelTokens = ZCachedSentinelTokens()) {
         self.window = window
@@ -116,22 +120,43 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// written, so a long queue behind the window does not time out while the server answers.
     var earliestDeadline: Instant? { written.first?.deadline }
 
-    /// Whether requests wait to be written; when none do, a writer need not read the clock.
-    var hasRequestsToWrite: Bool { !waiting.isEmpty }
+    /// Whether requests (or a sentinel) wait to be written; when none do, a writer need not read
+    /// the clock.
+    var hasRequestsToWrite: Bool { !waiting.isEmpty || sentinelDueAfterLargeFrame }
 
     mutating func enqueue(_ request: Request) {
         waiting.append(request)
     }
 
-    /// The frames to write now, in order: one bare request, or a group and its sentinel that
-    /// fit in the window. Empty when nothing may be written yet.
+    /// The frames to write now, in order: one bare request, a group and its sentinel that fit
+    /// in the window, or a sentinel alone behind a large frame. Empty when nothing may be
+    /// written yet.
     /// - Parameter deadline: When the replies of the frames written now are due.
     mutating func nextFramesToWrite(deadline: Instant) -> [[UInt8]] {
+        if sentinelDueAfterLargeFrame {
+            guard written.isEmpty else { return [] }
+            sentinelDueAfterLargeFrame = false
+            // The next group's sentinel verifies the held reply too; with none to write, or only
+            // another large frame, the sentinel goes alone.
+            guard let next = waiting.first, next.frame.count + sentinels.frameSize <= window else {
+                return [writeSentinel(deadline: deadline)]
+            }
+        }
         guard let first = waiting.first else { return [] }
         let fitsWithASentinel = first.frame.count + sentinels.frameSize <= window
         if written.isEmpty, !fitsWithASentinel || (waiting.count == 1 && !verifiesEveryRequest) {
             let request = waiting.removeFirst()
-            record(Written(id: request.id, kind: .bare, size: request.frame.count, deadline: deadline, continuation: request.continuation))
+            // Once the link has pipelined, a frame too large to share the window with a sentinel
+            // is verified by one written right after its reply.
+            let isVerified = verifiesEveryRequest
+            if isVerified { sentinelDueAfterLargeFrame = true }
+            record(Written(
+                id: request.id,
+                kind: isVerified ? .held : .bare,
+                size: request.frame.count,
+                deadline: deadline,
+                continuation: request.continuation
+            ))
             return [request.frame]
         }
         guard bytesInFlight + sentinels.frameSize + first.frame.count <= window else { return [] }
@@ -147,9 +172,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         }
         guard !frames.isEmpty else { return [] }
         verifiesEveryRequest = true
-        let (token, frame) = sentinels.next()
-        record(Written(id: 0, kind: .sentinel(token: token), size: frame.count, deadline: deadline, continuation: nil))
-        frames.append(frame)
+        frames.append(writeSentinel(deadline: deadline))
         return frames
     }
 
@@ -179,6 +202,13 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
             held.removeAll(keepingCapacity: true)
             return released.isEmpty ? .none : .deliver(released)
         }
+    }
+
+    /// Records the next sentinel as written and returns its frame.
+    private mutating func writeSentinel(deadline: Instant) -> [UInt8] {
+        let (token, frame) = sentinels.next()
+        record(Written(id: 0, kind: .sentinel(token: token), size: frame.count, deadline: deadline, continuation: nil))
+        return frame
     }
 
     private mutating func popHead() {
@@ -247,6 +277,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         written.removeAll()
         waiting.removeAll()
         bytesInFlight = 0
+        sentinelDueAfterLargeFrame = false
         return continuations
     }
 

@@ -7,6 +7,22 @@ import ZCachedTransport
 @Suite struct NIOPipelineTests {
     typealias K = ZCachedKeyCommands
 
+    /// A frame too large to share the window with a sentinel went bare even after the link had
+    /// pipelined, so a reply the server fabricated for it was delivered.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func afterABatchALargeRequestIsVerifiedByASentinelAfterItsReply() async throws {
+        try await NIOConnectionTests.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            _ = try await connection.pipeline([ZCachedServerCommands.Ping(), ZCachedServerCommands.Ping()])
+            let large = String(repeating: "a", count: 4090)
+            #expect(try await connection.send(ZCachedServerCommands.Echo(large)) == large)
+            server.faults.inject(.replaceReply(with: Array("$5\r\nwrong\r\n\u{03}$5\r\nextra\r\n".utf8)), on: .nextRequest)
+            await #expect(throws: ZCachedError.self) { try await connection.send(ZCachedServerCommands.Echo(large)) }
+            try await NIOConnectionTests.eventually { try await connection.send(ZCachedServerCommands.Ping()) }
+            #expect(try await connection.send(ZCachedServerCommands.Echo(large)) == large, "then it recovers")
+        }
+    }
+
     @Test func eachCommandGetsItsOwnOutcomeInOrder() async throws {
         try await NIOConnectionTests.withConnection { connection, _ in
             let prefix = "pipeline-order-\(UInt64.random(in: 0...UInt64.max))"

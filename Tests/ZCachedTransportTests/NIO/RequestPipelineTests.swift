@@ -215,6 +215,56 @@ import ZCachedCore
         #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1, "a new link starts bare again")
     }
 
+    /// A pipeline whose link has pipelined once (one group answered), so it verifies everything.
+    static func pipelinedOnce() throws -> Pipeline {
+        var pipeline = Pipeline(window: 4096)
+        for id: UInt64 in 1...2 { pipeline.enqueue(Self.request(id)) }
+        let group = pipeline.nextFramesToWrite(deadline: 100)
+        _ = pipeline.replyReceived("one")
+        _ = pipeline.replyReceived("two")
+        _ = pipeline.replyReceived(try Self.token(of: group[2]))
+        #expect(pipeline.verifiesEveryRequest)
+        return pipeline
+    }
+
+    @Test func onceALinkHasPipelinedALargeFrameIsVerifiedByASentinelWrittenAfterItsReply() throws {
+        // Too large to share the window with a sentinel, it went bare and its reply was handed
+        // over unchecked, though a shifted server buffer (§1.1) overruns on large frames first.
+        var pipeline = try Self.pipelinedOnce()
+        pipeline.enqueue(Self.request(3, size: 4090))
+        #expect(pipeline.nextFramesToWrite(deadline: 200).count == 1, "the large frame alone")
+        pipeline.enqueue(Self.request(4, size: 4090))
+        #expect(pipeline.nextFramesToWrite(deadline: 200).isEmpty, "nothing else while it is in flight")
+        #expect(Self.delivered(pipeline.replyReceived("three")).isEmpty, "its reply is held")
+        let sentinel = pipeline.nextFramesToWrite(deadline: 300)
+        #expect(sentinel.count == 1, "a sentinel alone: the next request is large too")
+        #expect(pipeline.nextFramesToWrite(deadline: 300).isEmpty)
+        #expect(Self.delivered(pipeline.replyReceived(try Self.token(of: sentinel[0]))) == ["caller 3=three"])
+        #expect(pipeline.nextFramesToWrite(deadline: 400).count == 1, "then the second large frame")
+    }
+
+    @Test func aFabricatedReplyToALargeFrameIsCaughtByItsSentinel() throws {
+        var pipeline = try Self.pipelinedOnce()
+        pipeline.enqueue(Self.request(3, size: 4090))
+        _ = pipeline.nextFramesToWrite(deadline: 200)
+        #expect(Self.delivered(pipeline.replyReceived("fabricated")).isEmpty)
+        _ = pipeline.nextFramesToWrite(deadline: 300)
+        #expect(Self.isOutOfOrder(pipeline.replyReceived("three")), "the real reply sits where the token belongs")
+        #expect(pipeline.removeAll() == ["caller 3"])
+    }
+
+    @Test func theNextGroupsSentinelVerifiesALargeFramesReplyToo() throws {
+        var pipeline = try Self.pipelinedOnce()
+        pipeline.enqueue(Self.request(3, size: 4090))
+        _ = pipeline.nextFramesToWrite(deadline: 200)
+        _ = pipeline.replyReceived("three")
+        pipeline.enqueue(Self.request(4))
+        let group = pipeline.nextFramesToWrite(deadline: 300)
+        #expect(group.count == 2, "request 4 and the sentinel that closes both")
+        _ = pipeline.replyReceived("four")
+        #expect(Self.delivered(pipeline.replyReceived(try Self.token(of: group[1]))) == ["caller 3=three", "caller 4=four"])
+    }
+
     @Test func anExpiredRequestEmptiesThePipelineAndTheTimeoutGoesToTheUnansweredRequest() throws {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))

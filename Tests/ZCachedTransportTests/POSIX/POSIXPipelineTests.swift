@@ -136,6 +136,20 @@ import ZCachedTransport
         }
     }
 
+    /// A frame too large to share the window with a sentinel went bare even after the link had
+    /// pipelined, so a reply the server fabricated for it was delivered.
+    @Test func afterABatchALargeRequestIsVerifiedByASentinelAfterItsReply() async throws {
+        try await withPOSIXConnection { connection, server in
+            _ = try await onThread { try connection.pipeline([ZCachedServerCommands.Ping(), ZCachedServerCommands.Ping()]) }
+            let large = String(repeating: "a", count: 4090)
+            #expect(try await onThread { try connection.send(ZCachedServerCommands.Echo(large)) } == large)
+            server.faults.inject(.replaceReply(with: Array("$5\r\nwrong\r\n\u{03}$5\r\nextra\r\n".utf8)), on: .nextRequest)
+            let outcome = try await onThread { Result { () throws(ZCachedError) in try connection.send(ZCachedServerCommands.Echo(large)) } }
+            #expect(throws: ZCachedError.self) { try outcome.get() }
+            #expect(try await onThread { try connection.send(ZCachedServerCommands.Echo(large)) } == large, "then it recovers")
+        }
+    }
+
     /// A verified single request still ends by its own deadline, lock waiting included.
     @Test func aVerifiedRequestKeepsItsOwnDeadline() async throws {
         try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
