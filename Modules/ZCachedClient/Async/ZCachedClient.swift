@@ -42,6 +42,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// - Parameters:
     ///   - configuration: Where the server is and how to talk to it.
     ///   - eventLoopGroup: The event loops for the connections; NIO's shared group unless given.
+    ///     A group of your own must outlive the client: close the client first, since NIO drops
+    ///     work handed to a loop that has shut down, and requests in progress would never end.
     ///   - logger: Where to log connection events; nothing is logged unless given.
     ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given,
     ///     which records nothing until the application bootstraps a backend.

@@ -70,7 +70,9 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// times with the configured backoff.
     /// - Parameters:
     ///   - configuration: Where to connect and how to behave.
-    ///   - eventLoopGroup: The event loops to run on; NIO's shared group unless given.
+    ///   - eventLoopGroup: The event loops to run on; NIO's shared group unless given. A group
+    ///     of your own must outlive the connection (close it first): NIO drops work handed to a
+    ///     loop that has shut down, so requests in progress would never end.
     /// - Returns: A connected connection.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails;
     ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while it waits to try again;
