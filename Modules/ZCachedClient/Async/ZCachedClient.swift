@@ -46,7 +46,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     ///     work handed to a loop that has shut down, and requests in progress would never end.
     ///   - logger: Where to log connection events; nothing is logged unless given.
     ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given,
-    ///     which records nothing until the application bootstraps a backend.
+    ///     read when the client is made: bootstrap `MetricsSystem` first, or the client records
+    ///     nothing for its whole life.
     public init(
         configuration: ZCachedConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

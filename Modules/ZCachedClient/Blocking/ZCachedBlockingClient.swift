@@ -34,7 +34,8 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///   - configuration: Where the server is and how to talk to it.
     ///   - logger: Where to log connection events; nothing is logged unless given.
     ///   - metricsFactory: Where to record metrics; swift-metrics' global factory unless given,
-    ///     which records nothing until the application bootstraps a backend.
+    ///     read when the client is made: bootstrap `MetricsSystem` first, or the client records
+    ///     nothing for its whole life.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` for a configuration no connection can
     ///   work with (``ZCachedConfiguration/validate()``) or with TLS (plain TCP only), before
     ///   connecting; ``ZCachedError/Code/connectFailed`` when a connection cannot be opened, after

@@ -43,7 +43,9 @@ final class ZCachedInstrumentation: Sendable {
     ///   - measurement: What ``start(_:)`` returned.
     ///   - error: Its error, or `nil` when it succeeded.
     func record<Command: ZCachedCommand>(_ command: Command, _ measurement: Measurement, error: ZCachedError?) {
-        // A missing key is an answer (the client returns nil or false for it), not a failure.
+        // A missing key is an answer, not a failure of the client: GET, DELETE and SIZEOF turn it
+        // into nil or false before this sees it; RENAME, COPY and raw commands throw it to the
+        // caller, who asked about a key that is not there.
         let failure = error?.code == .keyNotFound ? nil : error
         logCommand(command, level: failure == nil ? .trace : .debug, error: failure)
         if let metrics, let measurement {

@@ -214,6 +214,6 @@ extension ZCachedKeyCommands {
             try encoder.writeKey(destination, argument: "destination")
             if replace { try encoder.writeText("REPLACE", argument: "option") }
         }
-        public func response(from reply: ZCachedValue) throws(ZCachedError) { try reply.expectOK() }
+        public func response(from reply: ZCachedValue) throws(ZCachedError) { try reply.expectOK(orBulk: true) }
     }
 }

@@ -29,9 +29,13 @@ extension ZCachedServerCommands {
             try encoder.writeCommand("ECHO", argumentCount: 1)
             try encoder.writeText(message, argument: "message")
         }
+        /// The echoed text, which must be the message: any other text is another request's
+        /// reply slipped onto this one, so it is ``ZCachedError/Code/unexpectedReply`` (and the
+        /// connection drops the link it came from).
         public func response(from reply: ZCachedValue) throws(ZCachedError) -> String {
             let value = try reply.throwingServerError()
             guard let text = value.string else { throw .unexpectedReply(value, expected: "string") }
+            guard text.utf8.elementsEqual(message.utf8) else { throw .unexpectedReply(value, expected: "the message echoed") }
             return text
         }
     }

@@ -39,12 +39,14 @@ extension ZCachedValue {
         return self
     }
 
-    /// Checks for the `+OK` (or, for COPY, bulk `OK`) success reply.
+    /// Checks for the `+OK` success reply; with `orBulk`, a bulk `OK` too (COPY's, PROTOCOL.md
+    /// §6.11). Every other command's bulk `OK` is most likely another request's reply (a GET or
+    /// ECHO of "OK") slipped onto it, so it is a reply of the wrong shape.
     /// - Throws: The server's error, or ``ZCachedError/Code/unexpectedReply`` for any other reply.
-    package func expectOK() throws(ZCachedError) {
+    package func expectOK(orBulk acceptsBulk: Bool = false) throws(ZCachedError) {
         switch try throwingServerError() {
         case .simpleString("OK"): return
-        case .bulkString(let bytes) where bytes == Array("OK".utf8): return
+        case .bulkString(let bytes) where acceptsBulk && bytes == Array("OK".utf8): return
         case let other: throw .unexpectedReply(other, expected: "OK")
         }
     }

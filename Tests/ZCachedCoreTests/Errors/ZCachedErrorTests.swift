@@ -51,4 +51,29 @@ import ZCachedCore
         #expect(try ZCachedKeyCommands.MGet(["a", "nope"]).response(from: reply) == ["a": "1"])
         try ZCachedKeyCommands.Copy("a", to: "b").response(from: "OK")
     }
+
+    @Test func onlyCopyTakesABulkOK() throws {
+        // Any other command answers +OK (§6.11): a bulk "OK" for SET is most likely a GET or an
+        // ECHO of "OK" slipped onto it, and must read as a reply of the wrong shape.
+        let bulkOK: ZCachedValue = "OK"
+        let refusals: [any Error] = [
+            try #require(throws: ZCachedError.self) { try ZCachedKeyCommands.Set("a", 1).response(from: bulkOK) },
+            try #require(throws: ZCachedError.self) { try ZCachedKeyCommands.MSet([("a", 1)]).response(from: bulkOK) },
+            try #require(throws: ZCachedError.self) { try ZCachedKeyCommands.Rename("a", to: "b").response(from: bulkOK) },
+            try #require(throws: ZCachedError.self) { try ZCachedKeyCommands.Delete("a").response(from: bulkOK) },
+            try #require(throws: ZCachedError.self) { try ZCachedServerCommands.Flush().response(from: bulkOK) },
+            try #require(throws: ZCachedError.self) { try ZCachedServerCommands.Save().response(from: bulkOK) },
+        ]
+        #expect(refusals.allSatisfy { ($0 as? ZCachedError)?.code == .unexpectedReply })
+        try ZCachedKeyCommands.Copy("a", to: "b").response(from: .simpleString("OK"))
+    }
+
+    @Test func anEchoAnsweredWithOtherTextIsAReplyOfTheWrongShape() throws {
+        #expect(try ZCachedServerCommands.Echo("caf\u{E9}").response(from: "caf\u{E9}") == "caf\u{E9}")
+        let slipped = try #require(throws: ZCachedError.self) { try ZCachedServerCommands.Echo("mine").response(from: "another's") }
+        #expect(slipped.code == .unexpectedReply)
+        // Byte for byte: the same text in another Unicode form is not the message.
+        let otherForm = try #require(throws: ZCachedError.self) { try ZCachedServerCommands.Echo("caf\u{E9}").response(from: "cafe\u{301}") }
+        #expect(otherForm.code == .unexpectedReply)
+    }
 }
