@@ -39,25 +39,27 @@ import ZCachedCore
         #expect(Self.delivered(pipeline.replyReceived("two")) == ["caller 2=two"])
     }
 
-    @Test func aBareRequestInFlightJoinsTheNextGroupInsteadOfDelayingIt() throws {
+    /// Request 1 written alone (deadline 100), then request 2 written while it is in flight
+    /// (deadline `groupDeadline`): the group request 1 joins. Returns the group's token.
+    static func bareRequestJoinedByAGroup(groupDeadline: Int = 100) throws -> (Pipeline, token: ZCachedValue) {
         var pipeline = Pipeline(window: 4096)
         pipeline.enqueue(Self.request(1))
         #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1)
         pipeline.enqueue(Self.request(2))
-        let group = pipeline.nextFramesToWrite(deadline: 100)
+        let group = pipeline.nextFramesToWrite(deadline: groupDeadline)
         #expect(group.count == 2, "request 2 and a sentinel, without waiting for reply 1")
-        let token = try Self.token(of: group[1])
+        return (pipeline, try Self.token(of: group[1]))
+    }
+
+    @Test func aBareRequestInFlightJoinsTheNextGroupInsteadOfDelayingIt() throws {
+        var (pipeline, token) = try Self.bareRequestJoinedByAGroup()
         #expect(Self.delivered(pipeline.replyReceived("one")).isEmpty, "reply 1 is now held")
         #expect(Self.delivered(pipeline.replyReceived("two")).isEmpty)
         #expect(Self.delivered(pipeline.replyReceived(token)) == ["caller 1=one", "caller 2=two"])
     }
 
     @Test func aReplyLostByTheJoinedBareRequestIsDetected() throws {
-        var pipeline = Pipeline(window: 4096)
-        pipeline.enqueue(Self.request(1))
-        _ = pipeline.nextFramesToWrite(deadline: 100)
-        pipeline.enqueue(Self.request(2))
-        let token = try Self.token(of: pipeline.nextFramesToWrite(deadline: 100)[1])
+        var (pipeline, token) = try Self.bareRequestJoinedByAGroup()
         // The server lost reply 1: reply 2 lands in request 1's place, then the token in 2's.
         #expect(Self.delivered(pipeline.replyReceived("two")).isEmpty)
         #expect(Self.isOutOfOrder(pipeline.replyReceived(token)))
@@ -286,11 +288,7 @@ import ZCachedCore
         // Request 1 went alone with deadline 100, request 2 joined it at 90 with deadline 190.
         // Reply 1 came at 95, in time; it only waits for the group's sentinel, which is due at
         // 190. The pipeline expired at 100 and charged request 2 after 10 of its 100.
-        var pipeline = Pipeline(window: 4096)
-        pipeline.enqueue(Self.request(1))
-        _ = pipeline.nextFramesToWrite(deadline: 100)
-        pipeline.enqueue(Self.request(2))
-        let token = try Self.token(of: pipeline.nextFramesToWrite(deadline: 190)[1])
+        var (pipeline, token) = try Self.bareRequestJoinedByAGroup(groupDeadline: 190)
         #expect(Self.delivered(pipeline.replyReceived("one")).isEmpty, "reply 1 is held")
         #expect(pipeline.earliestDeadline == 190)
         #expect(pipeline.removeAllIfExpired(now: 150) == nil)
