@@ -141,12 +141,12 @@ import ZCachedTransport
     @Test func afterABatchALargeRequestIsVerifiedByASentinelAfterItsReply() async throws {
         try await withPOSIXConnection { connection, server in
             _ = try await onThread { try connection.pipeline([ZCachedServerCommands.Ping(), ZCachedServerCommands.Ping()]) }
-            let large = String(repeating: "a", count: 4090)
-            #expect(try await onThread { try connection.send(ZCachedServerCommands.Echo(large)) } == large)
-            server.faults.inject(.replaceReply(with: Array("$5\r\nwrong\r\n\u{03}$5\r\nextra\r\n".utf8)), on: .nextRequest)
-            let outcome = try await onThread { Result { () throws(ZCachedError) in try connection.send(ZCachedServerCommands.Echo(large)) } }
-            #expect(throws: ZCachedError.self) { try outcome.get() }
-            #expect(try await onThread { try connection.send(ZCachedServerCommands.Echo(large)) } == large, "then it recovers")
+            let large = ZCachedKeyCommands.MGet.largeRequest
+            #expect(try await onThread { try connection.send(large) }.isEmpty)
+            server.faults.inject(ZCachedKeyCommands.MGet.fabricatedReplyPlusOne, on: .nextRequest)
+            let outcome = try await onThread { Result { () throws(ZCachedError) in try connection.send(large) } }
+            #expect(throws: ZCachedError.self, "a map of the right shape, but not this request's") { try outcome.get() }
+            #expect(try await onThread { try connection.send(large) }.isEmpty, "then it recovers")
         }
     }
 
