@@ -35,7 +35,8 @@ public protocol ZCachedConnectionStatus: AnyObject, Sendable {
     /// recovers, so a pool must hand it requests.
     var reconnectsWhenUsed: Bool { get }
     /// When the connection's current (or last) link was opened, as a number that grows with each
-    /// link any connection of the process opens; `0` when unknown. zcached silences a connection
+    /// link any connection of the process opens, taken just before the link connects (the order
+    /// the server accepts links in, as nearly as the client can tell); `0` when unknown. zcached silences a connection
     /// when an older one on its worker thread closes (PROTOCOL.md §4.2), so a pool closes the
     /// connections with the highest numbers first.
     var linkOrder: Int { get }

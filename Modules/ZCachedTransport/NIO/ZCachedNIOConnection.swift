@@ -352,6 +352,9 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
             // churn that silences other connections on the server (PROTOCOL.md §4.2).
             guard state != .closed else { throw Self.closedWhileConnecting }
             do throws(ZCachedError) {
+                // Numbered before connecting: the order the server accepts links in, as nearly
+                // as the client can tell (the link check's round trip would blur it).
+                let linkOrder = ZCachedLinkOrder.next()
                 let (channel, handler) = try await ZCachedChannelFactory.makeChannel(
                     configuration: configuration,
                     eventLoop: taskExecutor.eventLoop,
@@ -360,7 +363,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 let previous: ZCachedConnectionState? = updateLink { link in
                     if case .closed = link { return nil }
                     defer { link = .active(channel, handler) }
-                    publishedLinkOrder.store(ZCachedLinkOrder.next(), ordering: .relaxed)
+                    publishedLinkOrder.store(linkOrder, ordering: .relaxed)
                     return link.state
                 }
                 guard let previous else {

@@ -30,7 +30,7 @@ extension ZCachedPOSIXConnection {
         /// The size of the reusable receive buffer.
         static let receiveBufferSize = 64 * 1024
 
-        init(socket: POSIXSocket, slot: POSIXSocketSlot, configuration: ZCachedConnectionConfiguration) {
+        init(socket: POSIXSocket, linkOrder: Int, slot: POSIXSocketSlot, configuration: ZCachedConnectionConfiguration) {
             self.slot = slot
             self.state = .connected
             self.decoder = ZCachedReplyDecoder(limits: configuration.replyLimits)
@@ -39,7 +39,7 @@ extension ZCachedPOSIXConnection {
             self.receiveTimeout = configuration.requestTimeout
             self.pipeline = ZCachedRequestPipeline(window: configuration.inFlightWindow)
             self.receiveBuffer = .allocate(byteCount: Self.receiveBufferSize, alignment: 16)
-            attach(socket)
+            attach(socket, linkOrder: linkOrder)
         }
 
         /// `instant` on the pipeline's clock.
@@ -64,8 +64,9 @@ extension ZCachedPOSIXConnection {
 
         /// Makes a newly connected socket the link's socket. Its `SO_RCVTIMEO` is the request
         /// timeout, set when it was opened.
-        mutating func attach(_ socket: POSIXSocket) {
-            generation = ZCachedLinkOrder.next()
+        /// - Parameter linkOrder: The socket's number, taken just before it connected.
+        mutating func attach(_ socket: POSIXSocket, linkOrder: Int) {
+            generation = linkOrder
             self.socket = socket
             pipeline.startOnNewLink()
             receiveTimeout = requestTimeout

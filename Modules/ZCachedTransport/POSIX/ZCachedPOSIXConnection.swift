@@ -89,9 +89,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         } catch {
             throw ZCachedError(code: .connectFailed, message: "cannot open the connection's wake-up pipe: \(error)")
         }
-        let socket: POSIXSocket
+        let opened: OpenedSocket
         do {
-            socket = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: nil)
+            opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: nil)
         } catch {
             wakePipe.close()
             throw error.zcachedError
@@ -101,7 +101,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         self.wakePipe = wakePipe
         self.spareEncoders = ZCachedLock([])
         self.socketSlot = POSIXSocketSlot()
-        let link = Link(socket: socket, slot: socketSlot, configuration: configuration)
+        let link = Link(socket: opened.socket, linkOrder: opened.linkOrder, slot: socketSlot, configuration: configuration)
         self.publishedLinkOrder = Atomic(link.generation)
         self.link = ZCachedTimedLock(link)
         configuration.report(connectionID: id, from: .connecting, to: .connected)
@@ -406,10 +406,10 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// Opens a new socket for a link that broke, within the request's deadline.
     private func reconnect(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket {
         do {
-            let socket = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
-            link.attach(socket)
+            let opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
+            link.attach(opened.socket, linkOrder: opened.linkOrder)
             publish(.connected, in: &link)
-            return socket
+            return opened.socket
         } catch {
             switch error {
             case .exhausted: publish(.broken, in: &link, because: error.zcachedError)
@@ -537,13 +537,21 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         }
     }
 
+    /// A socket ``openSocket(configuration:wake:within:)`` connected, and its number in the
+    /// order the process's links were opened, taken just before its connect: the order the
+    /// server accepts them in, as nearly as the client can tell (``linkOrder``).
+    private struct OpenedSocket {
+        var socket: POSIXSocket
+        var linkOrder: Int
+    }
+
     /// Opens a connected socket with the configured attempts, backoff and connect timeout.
     /// - Parameter overallDeadline: When set, no attempt or backoff sleep goes past it.
     private static func openSocket(
         configuration: ZCachedConnectionConfiguration,
         wake: Int32,
         within overallDeadline: ContinuousClock.Instant?
-    ) throws(ConnectFailure) -> POSIXSocket {
+    ) throws(ConnectFailure) -> OpenedSocket {
         let endpoint = "\(configuration.host):\(configuration.port)"
         var lastReason = "no attempt made"
         for attempt in 0..<configuration.connectionAttempts {
@@ -559,6 +567,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             let cutShort = overallDeadline.map { $0 < deadline } ?? false
             if cutShort, let overallDeadline { deadline = overallDeadline }
             do {
+                let linkOrder = ZCachedLinkOrder.next()
                 let socket = try POSIXSocket.connect(
                     host: configuration.host,
                     port: configuration.port,
@@ -568,7 +577,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                     wake: wake
                 )
                 if configuration.verifiesNewLinks { try socket.checkLink(deadline: deadline, wake: wake) }
-                return socket
+                return OpenedSocket(socket: socket, linkOrder: linkOrder)
             } catch {
                 switch error {
                 case .failed(let reason):
