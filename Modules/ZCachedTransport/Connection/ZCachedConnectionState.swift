@@ -31,8 +31,9 @@ public protocol ZCachedConnectionStatus: AnyObject, Sendable {
     /// from here reaches the socket, and its reply the caller, without waking another thread.
     var isOnCurrentThread: Bool { get }
     /// Whether a ``ZCachedConnectionState/reconnecting`` connection opens its new link when a
-    /// request is sent on it, rather than in the background: sending on it is then how it
-    /// recovers, so a pool must hand it requests.
+    /// request is sent on it now, rather than in the background: sending on it is then how it
+    /// recovers, so a pool must hand it requests. It may say `false` for a while after an
+    /// attempt failed, so requests go to other connections meanwhile.
     var reconnectsWhenUsed: Bool { get }
     /// When the connection's current (or last) link was opened, as a number that grows with each
     /// link any connection of the process opens, taken just before the link connects (the order

@@ -7,6 +7,8 @@ extension ZCachedPOSIXConnection {
         private(set) var socket: POSIXSocket?
         /// Where the link is in its life; mirrored in `publishedState`.
         var state: ZCachedConnectionState
+        /// Reconnects in a row that ran out of their request's time.
+        var reconnectsOutOfTime = 0
         /// Holds reply bytes between reads; replaced when the link is reopened.
         var decoder: ZCachedReplyDecoder
         /// The bookkeeping of ``ZCachedPOSIXConnection/pipeline(_:)`` batches, kept for the

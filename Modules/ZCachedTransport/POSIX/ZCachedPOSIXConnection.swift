@@ -62,6 +62,10 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private let distrustedGeneration = Atomic<Int>(0)
     /// The ``Link/generation`` of the current (or last) socket, for ``linkOrder``.
     private let publishedLinkOrder: Atomic<Int>
+    /// After a reconnect that ran out of its request's time: the time on the link's clock
+    /// (``Link/pipelineTime(_:)``, in nanoseconds) before which ``reconnectsWhenUsed`` is
+    /// `false`; 0 otherwise.
+    private let reconnectNotBefore = Atomic<Int64>(0)
 
     /// Connects to the configured server.
     ///
@@ -133,9 +137,19 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// Whether a request is in progress, so that a new one would wait for the lock.
     public var isLocked: Bool { requestInProgress.load(ordering: .relaxed) }
 
-    /// `true`: with no thread of its own, a connection whose link broke reconnects when the next
-    /// request is sent on it.
-    public var reconnectsWhenUsed: Bool { true }
+    /// With no thread of its own, a connection whose link broke reconnects when the next request
+    /// is sent on it: `true`, except for a backoff delay after a reconnect that ran out of its
+    /// request's time (a server slow to accept), so a pool sends requests to others meanwhile
+    /// instead of letting each one wait out its timeout here.
+    public var reconnectsWhenUsed: Bool {
+        let notBefore = reconnectNotBefore.load(ordering: .relaxed)
+        return notBefore == 0 || Self.nanoseconds(Link.pipelineTime(.now)) >= notBefore
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+    }
 
     /// When the current (or last) socket was opened, among all links of the process.
     public var linkOrder: Int { publishedLinkOrder.load(ordering: .relaxed) }
@@ -408,12 +422,21 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         do {
             let opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
             link.attach(opened.socket, linkOrder: opened.linkOrder)
+            link.reconnectsOutOfTime = 0
+            reconnectNotBefore.store(0, ordering: .relaxed)
             publish(.connected, in: &link)
             return opened.socket
         } catch {
             switch error {
-            case .exhausted: publish(.broken, in: &link, because: error.zcachedError)
-            case .outOfTime: break  // the next request tries again
+            case .exhausted:
+                publish(.broken, in: &link, because: error.zcachedError)
+            case .outOfTime:
+                // A later request tries again, after a backoff delay that grows while they
+                // keep running out of time.
+                var random = SystemRandomNumberGenerator()
+                let delay = configuration.backoff.delay(forAttempt: link.reconnectsOutOfTime, using: &random)
+                link.reconnectsOutOfTime += 1
+                reconnectNotBefore.store(Self.nanoseconds(Link.pipelineTime(.now) + delay), ordering: .relaxed)
             case .woken: publish(.closed, in: &link)
             }
             throw error.zcachedError

@@ -258,6 +258,24 @@ import ZCachedTransport
         }
     }
 
+    @Test func aReconnectThatRunsOutOfTimeStepsAsideForABackoffDelay() async throws {
+        var configuration = posixTestConfiguration(requestTimeout: .milliseconds(300))
+        configuration.backoff = ExponentialBackoff(initial: .seconds(60), multiplier: 1, max: .seconds(60))
+        try await withPOSIXConnection(configuration) { connection, server in
+            #expect(connection.reconnectsWhenUsed)
+            // The link breaks under a GET; the new link's check (a PING) gets no answer, so the
+            // reconnect inside the failing request runs out of its 300 ms.
+            server.faults.inject(.dropAllLaterReplies, on: .command("PING"))
+            server.faults.inject(.closeConnection, on: .nextRequest)
+            let error = try await onThread { errorOf { _ = try connection.send(Key.Get("k")) } }
+            #expect(error?.code == .connectionClosed)
+            #expect(connection.state == .reconnecting)
+            // A pool ranked it with the connected ones, so every request it was handed waited out
+            // its timeout here while other connections could have served it.
+            #expect(!connection.reconnectsWhenUsed, "it steps aside for the backoff delay")
+        }
+    }
+
     @Test func serverClosingWithoutReconnectBreaksTheConnection() async throws {
         var configuration = posixTestConfiguration()
         configuration.reconnect = false
