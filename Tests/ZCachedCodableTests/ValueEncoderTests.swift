@@ -258,6 +258,36 @@ import ZCachedCore
         #expect(try ZCachedValueDecoder().decode(SplitNested.self, from: stored) == SplitNested(x: 1, y: 2))
     }
 
+    /// Asks for a keyed, then an unkeyed container under one key.
+    struct MixedNested: Encodable {
+        enum Keys: CodingKey { case meta }
+        enum MetaKeys: CodingKey { case x }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var keyed = container.nestedContainer(keyedBy: MetaKeys.self, forKey: .meta)
+            try keyed.encode(1, forKey: .x)
+            var unkeyed = container.nestedUnkeyedContainer(forKey: .meta)
+            try unkeyed.encode(2)
+        }
+    }
+
+    /// A subclass writes keyed fields, its superclass an array, into the same encoder.
+    struct MixedTopLevel: Encodable {
+        enum Keys: CodingKey { case name }
+        func encode(to encoder: any Encoder) throws {
+            var keyed = encoder.container(keyedBy: Keys.self)
+            try keyed.encode("a", forKey: .name)
+            var unkeyed = encoder.unkeyedContainer()
+            try unkeyed.encode(1)
+        }
+    }
+
+    @Test func containersOfTwoKindsInOnePlaceAreAnEncodingErrorNotATrap() throws {
+        let nested = try #require(throws: EncodingError.self) { try ZCachedValueEncoder().encode(MixedNested()) }
+        #expect("\(nested)".contains("meta: asked for an unkeyed container after encoding something else there"))
+        #expect(throws: EncodingError.self) { try ZCachedValueEncoder().encode(MixedTopLevel()) }
+    }
+
     @Test func intCodingKeysUseTheirStringValue() throws {
         let value = Numbered(first: "a", second: 2)
         let stored = try ZCachedValueEncoder().encode(value)

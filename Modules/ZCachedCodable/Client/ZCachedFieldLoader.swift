@@ -31,14 +31,15 @@ struct ZCachedFieldLoader<Value: Decodable> {
 
     /// The first step.
     /// - Throws: `ZCachedError/Code/invalidArgument` when the probe found no field: the type has
-    ///   no fixed coding keys (a dictionary, whose fields are its keys, or a type that reads
-    ///   `allKeys`), so there is nothing a load could ask for.
+    ///   no fixed coding keys (a dictionary, whose fields are its keys, a type that reads
+    ///   `allKeys`, a single value such as `Int`, or an empty struct, which `store` refuses), so
+    ///   there is nothing a load could ask for.
     mutating func start() throws(ZCachedError) -> Step {
         guard !pending.isEmpty else {
             throw ZCachedError(
                 code: .invalidArgument,
-                message: "\(Value.self) has no fixed coding keys, so a field-per-key load cannot know which keys to read; "
-                    + "read a dictionary's entries with get(many:)",
+                message: "\(Value.self) has no fixed coding keys (it asks for no field by name), so a field-per-key load "
+                    + "cannot know which keys to read; read a dictionary's entries with get(many:), a single value with get(_:decoding:)",
                 argument: "type",
                 key: prefix
             )

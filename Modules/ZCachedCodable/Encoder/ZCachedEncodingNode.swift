@@ -27,17 +27,27 @@ final class ZCachedEncodingNode {
         self.value = value
     }
 
-    /// Makes the node a map, or keeps it one.
+    /// Why the node cannot be resolved: a container of one kind asked for where another was
+    /// written. ``resolve()`` throws it (JSONEncoder traps instead).
+    private var conflict: String?
+
+    /// Makes the node a map, or keeps it one; after something else, records a conflict.
     func becomeMap() {
         guard kind != .map else { return }
-        precondition(kind == .unset, "\(ZCachedCodingErrors.describe(codingPath)) asked for a keyed container after encoding something else")
+        guard kind == .unset else {
+            conflict = "asked for a keyed container after encoding something else there"
+            return
+        }
         kind = .map
     }
 
-    /// Makes the node an array, or keeps it one.
+    /// Makes the node an array, or keeps it one; after something else, records a conflict.
     func becomeArray() {
         guard kind != .array else { return }
-        precondition(kind == .unset, "\(ZCachedCodingErrors.describe(codingPath)) asked for an unkeyed container after encoding something else")
+        guard kind == .unset else {
+            conflict = "asked for an unkeyed container after encoding something else there"
+            return
+        }
         kind = .array
     }
 
@@ -68,8 +78,10 @@ final class ZCachedEncodingNode {
 
     /// The finished value.
     /// - Throws: `EncodingError.invalidValue` naming the field for an empty map, which the
-    ///   server rejects, or a value that encoded nothing.
+    ///   server rejects, a value that encoded nothing, or containers of two kinds asked for in
+    ///   one place.
     func resolve() throws(EncodingError) -> ZCachedValue {
+        if let conflict { throw ZCachedCodingErrors.invalidValue(value, codingPath, conflict) }
         switch kind {
         case .value:
             return value
