@@ -11,7 +11,8 @@ import ZCachedCore
 
     @Test(arguments: [0, -1])
     func aPoolOfNoConnectionIsRefused(_ poolSize: Int) async {
-        // It made a client with no connection, whose every call failed with noAvailableConnections.
+        // The init clamped it to 1 without a word; set after init, it made a client with no
+        // connection, whose every call failed with noAvailableConnections.
         let client = ZCachedClient(configuration: Self.configuration(poolSize: poolSize))
         let asyncError = await #expect(throws: ZCachedError.self) { try await client.connect() }
         #expect(asyncError?.code == .invalidArgument)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZCachedClient
 
 /// Which client sends a run's load.
 enum ClientKind: String, CaseIterable, ExpressibleByArgument, Sendable {
@@ -43,12 +44,9 @@ struct LoadPlan: Sendable {
     /// How many callers (tasks or threads) an SDK client's load runs on.
     var sdkCallerCount: Int { sendsBatches ? connections : connections * pipeline }
 
-    /// The server corrupts replies past this many bytes in flight on one connection.
-    static let serverSafeWindow = 4096
-
     /// Frames per raw write: `pipeline`, capped so a write stays inside the server-safe window
     /// (the SDK caps itself the same way).
-    var rawDepth: Int { max(1, min(pipeline, Self.serverSafeWindow / workload.largestFrameSize)) }
+    var rawDepth: Int { max(1, min(pipeline, ZCachedConnectionConfiguration.serverSafeWindow / workload.largestFrameSize)) }
 }
 
 /// What a measured run produced.

@@ -80,7 +80,8 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         instrumentation.poolSizeChanged(to: pool.count)
     }
 
-    /// The least-loaded connected connection of the pool.
+    /// The least-loaded connection of the pool that can serve now: a connected one, or one
+    /// that reconnects as this request is sent on it.
     /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when none is connected.
     public func connection() throws(ZCachedError) -> ZCachedPOSIXConnection {
         try pool.leastLoaded()

@@ -22,7 +22,7 @@ extension ZCachedConnectionConfiguration {
         guard (1...Self.serverSafeWindow).contains(inFlightWindow) else {
             throw refuse(
                 "inFlightWindow",
-                "\(inFlightWindow) is outside 1...\(Self.serverSafeWindow); past 4096 bytes in flight the server corrupts its replies"
+                "\(inFlightWindow) is outside 1...\(Self.serverSafeWindow); past \(Self.serverSafeWindow) bytes in flight the server corrupts its replies"
             )
         }
         if let bufferSize, bufferSize < 1 { throw refuse("bufferSize", "\(bufferSize) is not positive") }

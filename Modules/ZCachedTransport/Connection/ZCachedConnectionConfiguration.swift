@@ -38,7 +38,10 @@ public struct ZCachedConnectionConfiguration: Sendable {
     ///
     /// ``ZCachedNIOConnection`` counts from when a request is written: requests queued behind
     /// the server-safe window start their clock when they go out, so a long queue does not time
-    /// out while the server keeps answering. ``ZCachedPOSIXConnection`` counts from the call,
+    /// out while the server keeps answering. A reply that arrived in time but waits for the
+    /// sentinel of a group written after its request (a request first written alone, or one
+    /// too large to share the window) is delivered when that sentinel returns, so such a
+    /// request can take up to about twice this long. ``ZCachedPOSIXConnection`` counts from the call,
     /// including the wait for the connection's lock; a request that used up its time waiting is
     /// not sent and leaves the connection open.
     ///

@@ -303,7 +303,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
 
     /// Reconnects a broken connection now, with the configured attempts and backoff.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when every attempt fails;
-    ///   ``ZCachedError/Code/connectionClosed`` when the connection was closed by its owner.
+    ///   ``ZCachedError/Code/connectionClosed`` when the connection was closed by its owner;
+    ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while it waits to try again.
     public func reconnect() async throws(ZCachedError) {
         let mayReconnect = updateLink { link in
             switch link {
