@@ -1,4 +1,3 @@
-import Dispatch
 import Testing
 import ZCachedClient
 import ZCachedCore
@@ -63,7 +62,7 @@ import ZCachedTesting
             // wrong caller, which no server fault may ever cause.
             let wrongValues = ManagedCounter()
             let errors = ManagedCounter()
-            DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            await DedicatedThreads.run(8) { thread in
                 for index in 0..<250 {
                     let key = "\(p):\(thread):\(index)"
                     do {

@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 import Synchronization
 import Testing
 import ZCachedClient
@@ -33,24 +31,6 @@ struct BlockingClientReliabilityTests {
         }
     }
 
-    /// Runs `body(thread)` on `count` threads of its own and returns when all are done.
-    ///
-    /// Not on Dispatch's global queue: on Linux Swift's concurrency pool runs on the same threads,
-    /// so blocking calls there starved the test's own task (its 5 ms polls took 13 s).
-    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
-        await withCheckedContinuation { continuation in
-            let group = DispatchGroup()
-            for thread in 0..<count {
-                group.enter()
-                Thread {
-                    body(thread)
-                    group.leave()
-                }.start()
-            }
-            group.notify(queue: .global()) { continuation.resume() }
-        }
-    }
-
     static func checkedCall(_ client: ZCachedBlockingClient, key: String, ledger: OutcomeLedger) {
         do {
             try client.set(key, key)
@@ -72,7 +52,7 @@ struct BlockingClientReliabilityTests {
             let p = Reliability.uniquePrefix("blocking-restart")
             let ledger = OutcomeLedger()
             let stop = StopFlag()
-            async let workers: Void = Self.onThreads(6) { thread in
+            async let workers: Void = DedicatedThreads.run(6) { thread in
                 var index = 0
                 while !stop.isStopped {
                     Self.checkedCall(client, key: "\(p):\(thread):\(index)", ledger: ledger)
@@ -103,7 +83,7 @@ struct BlockingClientReliabilityTests {
             configuration.connection.onStateChange = gate.observe
             let client = ZCachedBlockingClient(pool: ZCachedPool(), configuration: configuration)
             let outcome = Mutex<Result<Void, ZCachedError>?>(nil)
-            async let extending: Void = Self.onThreads(1) { _ in
+            async let extending: Void = DedicatedThreads.run(1) { _ in
                 let result = Result { () throws(ZCachedError) in try client.extend(by: 1) }
                 outcome.withLock { $0 = result }
             }
@@ -125,7 +105,7 @@ struct BlockingClientReliabilityTests {
             let accepted = server.statistics.connectionsAccepted
             server.faults.inject(lost.fault, on: .requestNumber(server.statistics.requestsReceived + 60))
             let ledger = OutcomeLedger()
-            await Self.onThreads(8) { thread in
+            await DedicatedThreads.run(8) { thread in
                 for index in 0..<25 { Self.checkedCall(client, key: "\(p):\(thread):\(index)", ledger: ledger) }
             }
             Self.expectNoWrongAnswers(ledger)
