@@ -186,17 +186,19 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         pendingRequests.add(1, ordering: .relaxed)
         defer { pendingRequests.subtract(1, ordering: .relaxed) }
         let frame = encoder.bytes
-        var generation = 0
-        let reply = try link.withLock(until: deadline, orThrow: notSentInTime) { (link) throws(ZCachedError) -> ZCachedValue in
+        return try link.withLock(until: deadline, orThrow: notSentInTime) { (link) throws(ZCachedError) -> Command.Response in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
-            return try exchange(frame, on: &link, deadline: deadline, sentOn: &generation)
-        }
-        do {
-            return try command.response(from: reply)
-        } catch {
-            if error.code == .unexpectedReply { distrust(generation) }
-            throw error
+            var generation = 0
+            let reply = try exchange(frame, on: &link, deadline: deadline, sentOn: &generation)
+            // Judged under the lock: a reply that does not fit its command marks its socket
+            // before the next request can take the lock and send on it.
+            do throws(ZCachedError) {
+                return try command.response(from: reply)
+            } catch {
+                if error.code == .unexpectedReply { distrust(generation) }
+                throw error
+            }
         }
     }
 
@@ -242,18 +244,18 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
         pendingRequests.add(frames.count, ordering: .relaxed)
         defer { pendingRequests.subtract(frames.count, ordering: .relaxed) }
-        var generation = 0
-        let replies = try link.withLock(until: deadline, orThrow: notSentInTime) {
-            (link) throws(ZCachedError) -> [Result<ZCachedValue, ZCachedError>] in
+        return try link.withLock(until: deadline, orThrow: notSentInTime) {
+            (link) throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
             let socket = try socketForSending(&link, deadline: deadline)
-            generation = link.generation
-            return exchange(batch: frames, through: socket, on: &link, deadline: deadline)
+            let generation = link.generation
+            let replies = exchange(batch: frames, through: socket, on: &link, deadline: deadline)
+            // Judged under the lock, as in send(_:).
+            let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: replies)
+            if misfit != nil { distrust(generation) }
+            return outcomes
         }
-        let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: replies)
-        if misfit != nil { distrust(generation) }
-        return outcomes
     }
 
     /// Closes the connection.
@@ -328,6 +330,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         do throws(LinkFailure) {
             while answered < frames.count {
                 if writeFailure == nil, link.pipeline.hasRequestsToWrite {
+                    // With nothing in flight, bytes left after the last reply were asked for by
+                    // nobody; a request written alone next would take them as its reply.
+                    if link.pipeline.bytesInFlight == 0 { try requireNothingUnasked(in: link) }
                     var writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
                     if let cap, cap < writeDeadline { writeDeadline = cap }
                     var burst: [UInt8] = []

@@ -150,6 +150,45 @@ import ZCachedTransport
         }
     }
 
+    /// On a link that never pipelined, a batch of a large request and a small one sends each
+    /// alone; bytes left after the first reply were taken as the second request's reply.
+    @Test func bytesLeftAfterAReplyInABatchAreNeverTheNextRequestsReply() async throws {
+        try await withPOSIXConnection { connection, server in
+            server.faults.inject(.replaceReply(with: Array("$5\r\nfirst\r\n\u{03}$5\r\nwrong\r\n".utf8)), on: .nextRequest)
+            let outcomes = try await onThread {
+                try connection.pipeline([K.Get(String(repeating: "k", count: 4100)), K.Get("b")])
+            }
+            #expect(outcomes.count == 2)
+            let second = try #require(outcomes.last)
+            #expect(throws: ZCachedError.self, "not the first request's extra reply") { try second.get() }
+            #expect(try await onThread { try connection.send(K.Get("b")) } == nil, "then it recovers")
+        }
+    }
+
+    /// A reply is judged while the connection's lock is held, so a reply that does not fit its
+    /// command marks its socket before another request can take the lock and send on it.
+    @Test func aReplyIsJudgedBeforeAnotherRequestCanTakeTheConnection() async throws {
+        try await withPOSIXConnection { connection, _ in
+            let judged = try await onThread { try connection.send(LockProbe(connection: connection)) }
+            #expect(judged, "the lock was held while the reply was judged")
+            let batch = try await onThread { try connection.pipeline([LockProbe(connection: connection)]) }
+            #expect(try batch.first?.get() == true)
+        }
+    }
+
+    /// A PING whose response reports whether its connection was locked when the reply was judged.
+    struct LockProbe: ZCachedCommand {
+        let connection: ZCachedPOSIXConnection
+        var name: String { "PING" }
+        func encode(into encoder: inout ZCachedRequestEncoder) throws(ZCachedError) {
+            try ZCachedServerCommands.Ping().encode(into: &encoder)
+        }
+        func response(from reply: ZCachedValue) throws(ZCachedError) -> Bool {
+            try ZCachedServerCommands.Ping().response(from: reply)
+            return connection.isLocked
+        }
+    }
+
     /// A verified single request still ends by its own deadline, lock waiting included.
     @Test func aVerifiedRequestKeepsItsOwnDeadline() async throws {
         try await withPOSIXConnection(posixTestConfiguration(requestTimeout: .milliseconds(300))) { connection, server in
