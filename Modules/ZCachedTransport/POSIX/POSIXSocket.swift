@@ -75,6 +75,7 @@ struct POSIXSocket {
         defer { freeaddrinfo(first) }
 
         var lastFailure = ConnectError.failed("no address found for \(endpoint)")
+        var addressesLeft = sequence(first: first.pointee) { $0.ai_next?.pointee }.reduce(0) { count, _ in count + 1 }
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let address = entry?.pointee {
             entry = address.ai_next
@@ -84,16 +85,31 @@ struct POSIXSocket {
                     endpoint: endpoint,
                     receiveBufferSize: receiveBufferSize,
                     receiveTimeout: receiveTimeout,
-                    deadline: deadline,
+                    deadline: Self.deadline(forOneOf: addressesLeft, within: deadline, now: .now),
                     wake: wake
                 )
             } catch .failed(let message) {
                 lastFailure = .failed(message)
+            } catch .timedOut(let message) where addressesLeft > 1 {
+                lastFailure = .timedOut(message)
             } catch {
                 throw error
             }
+            addressesLeft -= 1
         }
         throw lastFailure
+    }
+
+    /// The deadline for connecting to the next of `addressesLeft` addresses: an equal share of
+    /// the time left, so an address that never answers (a dropped SYN) leaves time to try the
+    /// others; the last one gets all that is left.
+    static func deadline(
+        forOneOf addressesLeft: Int,
+        within deadline: ContinuousClock.Instant,
+        now: ContinuousClock.Instant
+    ) -> ContinuousClock.Instant {
+        guard addressesLeft > 1, now < deadline else { return deadline }
+        return now.advanced(by: now.duration(to: deadline) / addressesLeft)
     }
 
     private static func connect(

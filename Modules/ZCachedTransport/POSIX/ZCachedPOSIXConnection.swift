@@ -72,7 +72,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// Makes up to ``ZCachedConnectionConfiguration/connectionAttempts`` attempts, each bounded by
     /// ``ZCachedConnectionConfiguration/connectTimeout``, sleeping the calling thread for the
     /// ``ZCachedConnectionConfiguration/backoff`` delay between them. Every address the host
-    /// resolves to is tried in each attempt.
+    /// resolves to is tried in each attempt, each within an equal share of the time left, so one
+    /// that never answers leaves time for the others.
     /// - Parameter configuration: Where to connect and how to behave.
     /// - Throws: ``ZCachedError``: ``ZCachedError/Code/invalidArgument`` when TLS is configured or
     ///   an option is out of range (``ZCachedConnectionConfiguration/validate()``);
