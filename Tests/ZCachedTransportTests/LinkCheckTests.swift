@@ -76,6 +76,19 @@ struct LinkCheckTests {
     }
 
     @Test(arguments: Transport.allCases)
+    func aLinkThatSendsMoreThanThePongIsReplaced(_ transport: Transport) async throws {
+        // The blocking check read +PONG and dropped what followed: bytes nobody asked for, on a
+        // link that then took requests.
+        let pongAndMore = ZCachedFault.replaceReply(with: Array("+PONG\r\n\u{03}:7\r\n".utf8))
+        try await Self.withServer(answeringTheFirstRequestWith: pongAndMore) { server in
+            let connection = try await Self.open(transport, Self.configuration(server))
+            #expect(server.statistics.connectionsAccepted == 2, "the link with extra bytes was not replaced while connecting")
+            await #expect(throws: Never.self) { try await connection.ping() }
+            await connection.close()
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
     func aLinkThatAnswersThePingWronglyFailsToConnect(_ transport: Transport) async throws {
         try await Self.withServer(answeringTheFirstRequestWith: .replyWithGarbage) { server in
             await #expect {

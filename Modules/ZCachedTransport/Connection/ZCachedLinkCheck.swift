@@ -15,6 +15,9 @@ enum ZCachedLinkCheck {
     /// Why a link that stayed silent failed the check.
     static let silence = "no reply before the connect timeout; zcached leaves some connections unanswered (PROTOCOL.md §4.2)"
 
+    /// Why a link whose `+PONG` came with more bytes failed the check.
+    static let unasked = "bytes that no request asked for followed its +PONG"
+
     /// The message of a link that failed the check for `reason`.
     static func failure(_ reason: String) -> String {
         "a new link failed the PING it must answer: \(reason)"

@@ -179,12 +179,17 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { decoder.append($0) }
+        // Delivered once the whole read has decoded cleanly: replies read together with bytes
+        // that fit no request come from a stream that has slipped, so they fail too (as a
+        // blocking request's reply followed by unasked bytes does), the link check's `+PONG`
+        // included.
+        var delivered: [(ZCachedReplySink, ZCachedValue)] = []
         do throws(ZCachedError) {
             while let reply = try decoder.next() {
                 hasReceivedReply = true
                 switch pipeline.replyReceived(reply) {
                 case .deliver(let replies):
-                    for (sink, reply) in replies { sink.resume(returning: .success(reply)) }
+                    delivered.append(contentsOf: replies)
                 case .none:
                     break
                 case .outOfOrder(let reason):
@@ -192,9 +197,10 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
                 }
             }
         } catch {
-            failAllAndClose(with: error)
+            failAllAndClose(with: error, alsoFailing: delivered.map(\.0))
             return
         }
+        for (sink, reply) in delivered { sink.resume(returning: .success(reply)) }
         writeFramesThatFit()
     }
 
@@ -301,8 +307,12 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     /// The reply stream can no longer be trusted: every pending request fails with the
     /// violation (none of their replies can be matched any more) and the channel closes.
-    private func failAllAndClose(with error: ZCachedError) {
-        close(with: ZCachedError(code: .protocolViolation, message: "\(error.message); the connection was closed and its pending requests may or may not have run"))
+    /// Closes the link on a corrupt or slipped stream and fails every pending request, and
+    /// `replies` (requests answered by the read that found the corruption).
+    private func failAllAndClose(with error: ZCachedError, alsoFailing replies: [ZCachedReplySink] = []) {
+        let failure = ZCachedError(code: .protocolViolation, message: "\(error.message); the connection was closed and its pending requests may or may not have run")
+        close(with: failure)
+        for sink in replies { sink.resume(returning: .failure(failure)) }
     }
 
     /// Reports the link down, closes the channel, then fails every pending request: the owner

@@ -7,7 +7,8 @@ extension POSIXSocket {
     ///   - deadline: The connect attempt's deadline.
     ///   - wake: The descriptor that interrupts the wait when the connection is closed.
     /// - Throws: ``ConnectError/timedOut(_:)`` when no reply came before `deadline`,
-    ///   ``ConnectError/failed(_:)`` when the reply was not `+PONG` or the socket failed, and
+    ///   ``ConnectError/failed(_:)`` when the reply was not `+PONG`, bytes followed it in the same
+    ///   read, or the socket failed, and
     ///   ``ConnectError/woken`` when `wake` fired.
     func checkLink(deadline: ContinuousClock.Instant, wake: Int32) throws(ConnectError) {
         do throws(ConnectError) {
@@ -32,6 +33,8 @@ extension POSIXSocket {
             do throws(ZCachedError) {
                 if let reply = try decoder.next() {
                     try ZCachedLinkCheck.check(reply)
+                    // Bytes after it fit no request: the link's stream is not to be trusted.
+                    guard decoder.bufferedByteCount == 0 else { throw ZCachedError.protocolViolation(ZCachedLinkCheck.unasked) }
                     return
                 }
             } catch {
