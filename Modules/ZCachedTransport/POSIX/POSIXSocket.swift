@@ -192,10 +192,16 @@ struct POSIXSocket {
             }
         #else
             descriptor = try posixSystemCall("socket") { cSocket(family, Self.socketStreamType, Int32(IPPROTO_TCP)) }
-            _ = try? posixSystemCall("fcntl(FD_CLOEXEC)") { fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-            let flags = try posixSystemCall("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
-            _ = try posixSystemCall("fcntl(O_NONBLOCK)") { fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
-            try setOption(SOL_SOCKET, SO_NOSIGPIPE, 1, "setsockopt(SO_NOSIGPIPE)")
+            do throws(POSIXSystemCallError) {
+                _ = try? posixSystemCall("fcntl(FD_CLOEXEC)") { fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+                let flags = try posixSystemCall("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
+                _ = try posixSystemCall("fcntl(O_NONBLOCK)") { fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
+                try setOption(SOL_SOCKET, SO_NOSIGPIPE, 1, "setsockopt(SO_NOSIGPIPE)")
+            } catch {
+                // Not yet a socket anyone owns: close it here or it leaks.
+                close()
+                throw error
+            }
         #endif
     }
 
