@@ -425,6 +425,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
 
     /// Opens a new socket for a link that broke, within the request's deadline.
     private func reconnect(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket {
+        let budget = ContinuousClock.now.duration(to: deadline)
         do {
             let opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
             link.attach(opened.socket, linkOrder: opened.linkOrder)
@@ -437,8 +438,10 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             case .exhausted:
                 publish(.broken, in: &link, because: error.zcachedError)
             case .outOfTime:
-                // A later request tries again, after a backoff delay that grows while they
-                // keep running out of time.
+                // A later request tries again. When this one had a fair share of time (not the
+                // last milliseconds of a request queued behind another), the server is slow to
+                // accept: later requests wait a backoff delay that grows while this repeats.
+                guard budget >= min(configuration.connectTimeout, configuration.requestTimeout) / 2 else { break }
                 var random = SystemRandomNumberGenerator()
                 let delay = configuration.backoff.delay(forAttempt: link.reconnectsOutOfTime, using: &random)
                 link.reconnectsOutOfTime += 1
