@@ -89,6 +89,20 @@ struct LinkCheckTests {
     }
 
     @Test(arguments: Transport.allCases)
+    func aLinkThatSendsPartOfAReplyAfterThePongIsReplaced(_ transport: Transport) async throws {
+        // `:7` without its 0x03 yet: no complete reply, but bytes nobody asked for. Left there,
+        // the first request written alone would have taken `:7` as its reply once it completed.
+        try await ZCachedTestServer.withServer { server in
+            server.faults.inject(.replaceReply(with: Array("+PONG\r\n\u{03}:7\r\n".utf8)), on: .nextRequest)
+            server.faults.inject(.omitTerminator, on: .nextRequest)
+            let connection = try await Self.open(transport, Self.configuration(server))
+            #expect(server.statistics.connectionsAccepted == 2, "the link with a partial stray reply was not replaced")
+            await #expect(throws: Never.self) { try await connection.ping() }
+            await connection.close()
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
     func aLinkThatAnswersThePingWronglyFailsToConnect(_ transport: Transport) async throws {
         try await Self.withServer(answeringTheFirstRequestWith: .replyWithGarbage) { server in
             await #expect {

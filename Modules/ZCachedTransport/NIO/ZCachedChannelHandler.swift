@@ -179,27 +179,40 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { decoder.append($0) }
-        // Delivered once the whole read has decoded cleanly: replies read together with bytes
-        // that fit no request come from a stream that has slipped, so they fail too (as a
-        // blocking request's reply followed by unasked bytes does), the link check's `+PONG`
-        // included.
+        // Handed out once the whole read is known to fit the requests: replies read together
+        // with a reply no request was waiting for, or with bytes while nothing is in flight,
+        // come from a stream that has slipped, so they fail too (the link check's `+PONG`
+        // included). A reply that cannot be decoded (corrupt bytes, or over the client's
+        // limits) leaves the replies before it standing.
         var delivered: [(ZCachedReplySink, ZCachedValue)] = []
+        var slipped: String?
+        var decodedAReply = false
         do throws(ZCachedError) {
-            while let reply = try decoder.next() {
-                hasReceivedReply = true
+            while slipped == nil, let reply = try decoder.next() {
+                decodedAReply = true
                 switch pipeline.replyReceived(reply) {
                 case .deliver(let replies):
                     delivered.append(contentsOf: replies)
                 case .none:
                     break
                 case .outOfOrder(let reason):
-                    throw ZCachedError.protocolViolation(reason)
+                    slipped = reason
                 }
             }
         } catch {
-            failAllAndClose(with: error, alsoFailing: delivered.map(\.0))
+            hasReceivedReply = hasReceivedReply || decodedAReply
+            for (sink, reply) in delivered { sink.resume(returning: .success(reply)) }
+            failAllAndClose(with: error)
             return
         }
+        if slipped == nil, pipeline.bytesInFlight == 0, decoder.bufferedByteCount > 0 {
+            slipped = "the server sent bytes while no request was waiting for a reply"
+        }
+        if let slipped {
+            failAllAndClose(with: .protocolViolation(slipped), alsoFailing: delivered.map(\.0))
+            return
+        }
+        hasReceivedReply = hasReceivedReply || decodedAReply
         for (sink, reply) in delivered { sink.resume(returning: .success(reply)) }
         writeFramesThatFit()
     }
