@@ -101,16 +101,21 @@ struct POSIXSocket {
     }
 
     /// The deadline for connecting to the next of `addressesLeft` addresses: an equal share of
-    /// the time left, so an address that never answers (a dropped SYN) leaves time to try the
-    /// others; the last one gets all that is left.
+    /// the time left, so an address that never answers leaves time to try the others, but at
+    /// least ``shortestAddressShare`` when that much is left; the last one gets all that is left.
     static func deadline(
         forOneOf addressesLeft: Int,
         within deadline: ContinuousClock.Instant,
         now: ContinuousClock.Instant
     ) -> ContinuousClock.Instant {
         guard addressesLeft > 1, now < deadline else { return deadline }
-        return now.advanced(by: now.duration(to: deadline) / addressesLeft)
+        let left = now.duration(to: deadline)
+        return now.advanced(by: max(left / addressesLeft, min(left, shortestAddressShare)))
     }
+
+    /// The least time an address gets when there is that much: a SYN that a server's full
+    /// backlog dropped is sent again after 1 s, and that one must have time to be answered.
+    static let shortestAddressShare = Duration.milliseconds(1500)
 
     private static func connect(
         to address: addrinfo,

@@ -324,6 +324,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         var replies = [Result<ZCachedValue, ZCachedError>?](repeating: nil, count: frames.count)
         var answered = 0
         var latestDeadline = deadline
+        var hasWritten = false
         // A write that fails (the server closed the link) ends the writing, not the reading:
         // replies to groups written before it may already be waiting in the socket, and their
         // callers keep them. The batch then fails with the write's error.
@@ -331,9 +332,15 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         do throws(LinkFailure) {
             while answered < frames.count {
                 if writeFailure == nil, link.pipeline.hasRequestsToWrite {
-                    // With nothing in flight, bytes left after the last reply were asked for by
-                    // nobody; a request written alone next would take them as its reply.
-                    if link.pipeline.bytesInFlight == 0 { try requireNothingUnasked(in: link) }
+                    // With nothing in flight, bytes left after the last reply, buffered or still in
+                    // the socket, were asked for by nobody; a request written alone next would take
+                    // them as its reply. (The batch's first write follows socketForSending's check.)
+                    if link.pipeline.bytesInFlight == 0 {
+                        try requireNothingUnasked(in: link)
+                        if hasWritten, (try? socket.isIdleAndOpen()) != true {
+                            throw .violation(.protocolViolation("the server sent bytes, or closed the link, while no request was waiting for a reply"))
+                        }
+                    }
                     var writeDeadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
                     if let cap, cap < writeDeadline { writeDeadline = cap }
                     var burst: [UInt8] = []
@@ -343,6 +350,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                     }
                     if !burst.isEmpty {
                         latestDeadline = writeDeadline
+                        hasWritten = true
                         do throws(LinkFailure) {
                             try write(burst, to: socket, deadline: writeDeadline)
                         } catch {
