@@ -62,7 +62,7 @@ import ZCachedTesting
             // wrong caller, which no server fault may ever cause.
             let wrongValues = ManagedCounter()
             let errors = ManagedCounter()
-            await DedicatedThreads.run(8) { thread in
+            try await DedicatedThreads.run(8) { thread in
                 for index in 0..<250 {
                     let key = "\(p):\(thread):\(index)"
                     do {

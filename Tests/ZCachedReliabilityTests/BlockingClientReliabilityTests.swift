@@ -66,11 +66,11 @@ struct BlockingClientReliabilityTests {
                 try await Reliability.waitUntil { ledger.correct >= afterRestart + 500 }
             } catch {
                 stop.stop()
-                await workers
+                try? await workers
                 throw error
             }
             stop.stop()
-            await workers
+            try await workers
             Self.expectNoWrongAnswers(ledger)
             #expect(client.pool.all.allSatisfy { $0.pendingRequestCount == 0 })
         }
@@ -90,7 +90,7 @@ struct BlockingClientReliabilityTests {
             await gate.waitUntilOpened()
             client.close()
             gate.letGo()
-            await extending
+            try await extending
             let error = #expect(throws: ZCachedError.self) { try outcome.withLock { $0 }?.get() }
             #expect(error?.code == .connectionClosed)
             #expect(client.pool.count == 0, "a closed client holds no connection")
@@ -105,7 +105,7 @@ struct BlockingClientReliabilityTests {
             let accepted = server.statistics.connectionsAccepted
             server.faults.inject(lost.fault, on: .requestNumber(server.statistics.requestsReceived + 60))
             let ledger = OutcomeLedger()
-            await DedicatedThreads.run(8) { thread in
+            try await DedicatedThreads.run(8) { thread in
                 for index in 0..<25 { Self.checkedCall(client, key: "\(p):\(thread):\(index)", ledger: ledger) }
             }
             Self.expectNoWrongAnswers(ledger)

@@ -19,6 +19,10 @@ public protocol ZCachedCommand: Sendable {
     func encode(into encoder: inout ZCachedRequestEncoder) throws(ZCachedError)
 
     /// Turns the server's reply into the typed response (nothing, for commands that answer `OK`).
+    ///
+    /// Keep it a pure function of the reply: the blocking connection calls it while holding its
+    /// lock (so a reply of the wrong shape marks the link before another request can use it),
+    /// and a call back into that connection would wait for the lock it holds.
     /// - Parameter reply: The decoded reply.
     /// - Throws: The ``ZCachedError`` an error reply stands for, or
     ///   ``ZCachedError/Code/unexpectedReply`` when the reply has the wrong type.

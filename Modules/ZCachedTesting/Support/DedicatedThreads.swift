@@ -10,16 +10,18 @@ import NIOPosix
 package enum DedicatedThreads {
     /// Runs `body(index)` for every index in `0..<count`, all at once, each on a thread of its
     /// own, and returns when every one has returned.
-    package static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
+    /// - Throws: `CancellationError` when the calling task is cancelled before every body
+    ///   started, so a test cannot pass on work that never ran.
+    package static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async throws {
         guard count > 0 else { return }
         let threads = NIOThreadPool(numberOfThreads: count)
         threads.start()
-        await withTaskGroup(of: Void.self) { group in
+        defer { threads.shutdownGracefully { _ in } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
-                // Throws only when the pool is not running, which it is until the shutdown below.
-                group.addTask { try? await threads.runIfActive { body(index) } }
+                group.addTask { try await threads.runIfActive { body(index) } }
             }
+            try await group.waitForAll()
         }
-        try? await threads.shutdownGracefully()
     }
 }
