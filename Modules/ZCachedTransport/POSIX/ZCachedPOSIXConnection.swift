@@ -55,11 +55,6 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     private let closeRequested = Atomic<Bool>(false)
     /// A copy of the link's state that can be read without waiting for the lock.
     private let publishedState = Atomic<ZCachedConnectionState>(.connected)
-    /// The ``Link/generation`` of a socket a reply of the wrong shape came from (a SET answered
-    /// with anything but `OK`, say): a healthy server never sends one, so that socket's stream
-    /// has most likely slipped, and the next request replaces it instead of using it. Set
-    /// without the lock, so the caller that got the reply need not wait for it again.
-    private let distrustedGeneration = Atomic<Int>(0)
     /// The ``Link/generation`` of the current (or last) socket, for ``linkOrder``.
     private let publishedLinkOrder: Atomic<Int>
     /// After a reconnect that ran out of its request's time: the time on the link's clock
@@ -197,7 +192,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             do throws(ZCachedError) {
                 return try command.response(from: reply)
             } catch {
-                if error.code == .unexpectedReply { distrust(generation) }
+                if error.code == .unexpectedReply { link.distrustSocket(ofGeneration: generation) }
                 throw error
             }
         }
@@ -254,7 +249,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             let replies = exchange(batch: frames, through: socket, on: &link, deadline: deadline)
             // Judged under the lock, as in send(_:).
             let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: replies)
-            if misfit != nil { distrust(generation) }
+            if misfit != nil { link.distrustSocket(ofGeneration: generation) }
             return outcomes
         }
     }
@@ -413,7 +408,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             // The server sends nothing unasked (§1.2): readable bytes on an idle socket mean the
             // server closed it (for example on restart) or the stream is corrupt. Catching that
             // here lets the request go out on a fresh link instead of failing.
-            let isDistrusted = distrustedGeneration.load(ordering: .acquiring) == link.generation
+            let isDistrusted = link.socketIsDistrusted
             if !isDistrusted, (try? socket.isIdleAndOpen()) == true { return socket }
             link.release()
             let closed = ZCachedError(
@@ -659,12 +654,6 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         spareEncoders.withLock { spares in
             if spares.count < Self.spareEncoderCount { spares.append(encoder) }
         }
-    }
-
-    /// Marks the socket of `generation` as distrusted, unless a newer one already is: a thread
-    /// that stores late must not put an older generation back.
-    private func distrust(_ generation: Int) {
-        _ = distrustedGeneration.max(generation, ordering: .acquiringAndReleasing)
     }
 
     /// The error of a request whose time ran out before it was written: waiting for the lock, or
