@@ -20,9 +20,9 @@ import ZCachedTransport
 /// the transport-specific extensions (`reduce(by:force:)`, `close()`) close them.
 public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     @usableFromInline let connections: ZCachedLock<[Connection]>
-    /// Counts the times ``removeAll()`` emptied the pool. Where both locks are held, this one is
-    /// taken first.
-    private let emptyings = ZCachedLock<UInt64>(0)
+    /// Counts the times ``removeAll()`` emptied the pool; changed and compared only under
+    /// `connections`' lock, so an add and an emptying cannot interleave.
+    private let emptyings = Atomic<UInt64>(0)
     /// Where the next selection starts; wraps around (unsigned, so it never turns negative).
     @usableFromInline let rotation = Atomic<UInt>(0)
 
@@ -97,7 +97,7 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// Goes up each time ``removeAll()`` empties the pool (its owner closing it). Read it before
     /// opening a connection and pass it to ``add(_:ifNotEmptiedSince:)``, so a connection that
     /// finishes opening after the pool was closed is not added to it.
-    public var generation: UInt64 { emptyings.withLock { $0 } }
+    public var generation: UInt64 { emptyings.load(ordering: .relaxed) }
 
     /// Adds connections to the pool, unless ``removeAll()`` emptied it since `generation` was read.
     /// - Parameters:
@@ -105,9 +105,9 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     ///   - generation: ``generation`` as read before the connections were opened.
     /// - Returns: Whether they were added; when not, the caller still owns them and closes them.
     public func add(_ newConnections: [Connection], ifNotEmptiedSince generation: UInt64) -> Bool {
-        emptyings.withLock { emptyings in
-            guard emptyings == generation else { return false }
-            add(newConnections)
+        connections.withLock { connections in
+            guard emptyings.load(ordering: .relaxed) == generation else { return false }
+            connections.append(contentsOf: newConnections)
             return true
         }
     }
@@ -165,12 +165,10 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// - Returns: The removed connections in the order to close them: newest link first (see
     ///   ``remove(count:force:)``).
     public func removeAll() -> [Connection] {
-        emptyings.withLock { emptyings in
-            emptyings += 1
-            return connections.withLock { connections in
-                defer { connections.removeAll() }
-                return Self.closingOrder(connections).map { connections[$0.index] }
-            }
+        connections.withLock { connections in
+            emptyings.add(1, ordering: .relaxed)
+            defer { connections.removeAll() }
+            return Self.closingOrder(connections).map { connections[$0.index] }
         }
     }
 
