@@ -61,6 +61,15 @@ public struct ExponentialBackoff: Sendable, Hashable, Sequence {
         return .seconds(Self.seconds(full) * factor)
     }
 
+    /// The delay before attempt `attempt`, with ``jitter`` drawn from the system's random
+    /// source: what the connections sleep between connect attempts.
+    /// - Parameter attempt: The zero-based attempt number.
+    /// - Returns: A delay between `(1 - jitter)` and 1 times ``delay(forAttempt:)``.
+    public func jitteredDelay(forAttempt attempt: Int) -> Duration {
+        var random = SystemRandomNumberGenerator()
+        return delay(forAttempt: attempt, using: &random)
+    }
+
     /// Iterates the delays of attempts 0, 1, 2, … without end (and without jitter).
     public struct Iterator: IteratorProtocol, Sendable {
         let backoff: ExponentialBackoff

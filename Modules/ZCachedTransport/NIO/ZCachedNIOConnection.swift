@@ -337,8 +337,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         for attempt in 0..<configuration.connectionAttempts {
             if attempt > 0 {
                 do {
-                    var random = SystemRandomNumberGenerator()
-                    try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1, using: &random))
+                    try await Task.sleep(for: configuration.backoff.jitteredDelay(forAttempt: attempt - 1))
                 } catch {
                     // The task was cancelled (a shutdown, say): that, not the last attempt's
                     // failure, is why no link was opened.

@@ -445,8 +445,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 // last milliseconds of a request queued behind another), the server is slow to
                 // accept: later requests wait a backoff delay that grows while this repeats.
                 guard budget >= min(configuration.connectTimeout, configuration.requestTimeout) / 2 else { break }
-                var random = SystemRandomNumberGenerator()
-                let delay = configuration.backoff.delay(forAttempt: link.reconnectsOutOfTime, using: &random)
+                let delay = configuration.backoff.jitteredDelay(forAttempt: link.reconnectsOutOfTime)
                 link.reconnectsOutOfTime += 1
                 reconnectNotBefore.store(Self.nanoseconds(Link.pipelineTime(.now) + delay), ordering: .relaxed)
             case .woken: publish(.closed, in: &link)
@@ -591,8 +590,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         var lastReason = "no attempt made"
         for attempt in 0..<configuration.connectionAttempts {
             if attempt > 0 {
-                var random = SystemRandomNumberGenerator()
-                let resume = ContinuousClock.now.advanced(by: configuration.backoff.delay(forAttempt: attempt - 1, using: &random))
+                let resume = ContinuousClock.now.advanced(by: configuration.backoff.jitteredDelay(forAttempt: attempt - 1))
                 if let overallDeadline, resume >= overallDeadline {
                     throw .outOfTime("could not reconnect to \(endpoint) within the request timeout: \(lastReason)")
                 }

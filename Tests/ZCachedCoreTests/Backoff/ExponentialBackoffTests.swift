@@ -17,7 +17,10 @@ import ZCachedCore
         for _ in 0..<100 {
             let delay = jittered.delay(forAttempt: 0, using: &generator)
             #expect(delay >= .milliseconds(500) && delay <= .seconds(1))
+            let drawn = jittered.jitteredDelay(forAttempt: 0)
+            #expect(drawn >= .milliseconds(500) && drawn <= .seconds(1))
         }
+        #expect(plain.jitteredDelay(forAttempt: 2) == plain.delay(forAttempt: 2))
     }
 
     @Test func aSlowGrowthReachesTheMaximumAsDocumentedHoweverLateTheAttempt() {
