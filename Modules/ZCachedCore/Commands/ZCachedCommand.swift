@@ -20,9 +20,11 @@ public protocol ZCachedCommand: Sendable {
 
     /// Turns the server's reply into the typed response (nothing, for commands that answer `OK`).
     ///
-    /// Keep it a pure function of the reply: the blocking connection calls it while holding its
-    /// lock (so a reply of the wrong shape marks the link before another request can use it),
-    /// and a call back into that connection would wait for the lock it holds.
+    /// Keep it a quick, pure function of the reply: the connections call it as the reply is read,
+    /// so a reply of the wrong shape closes its link before another request can use it. The
+    /// blocking connection calls it while holding its lock (a call back into that connection
+    /// would wait for the lock it holds); the async connection on its event loop (it must not
+    /// block: every connection on that loop waits for it).
     /// - Parameter reply: The decoded reply.
     /// - Throws: The ``ZCachedError`` an error reply stands for, or
     ///   ``ZCachedError/Code/unexpectedReply`` when the reply has the wrong type.

@@ -86,29 +86,23 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     ///   write can leave at once instead of waiting for requests enqueued right behind it.
     func enqueue(id: UInt64, frame: [UInt8], sink: ZCachedReplySink, flushingNow: Bool) {
         if let closeError {
-            sink.resume(returning: .failure(closeError))
+            sink.fail(with: closeError)
             return
         }
         pipeline.enqueue(.init(id: id, frame: frame, continuation: sink))
         write(flushingNow: flushingNow)
     }
 
-    /// Queues a batch of requests, numbered from `firstID` on, whose caller resumes once with
-    /// every outcome.
+    /// Queues a batch of requests, numbered from `firstID` on, whose replies `receiver` takes,
+    /// request `index` getting the reply to `frames[index]`.
     /// - Parameter flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
-    func enqueue(
-        batch frames: [[UInt8]],
-        firstID: UInt64,
-        continuation: UnsafeContinuation<[Result<ZCachedValue, ZCachedError>], Never>,
-        flushingNow: Bool
-    ) {
-        let replies = ZCachedBatchReplies(count: frames.count, continuation: continuation)
+    func enqueue(batch frames: [[UInt8]], firstID: UInt64, receiver: any ZCachedReplyReceiver, flushingNow: Bool) {
         if let closeError {
-            for index in frames.indices { replies.fill(index, with: .failure(closeError)) }
+            for index in frames.indices { receiver.fail(index, with: closeError) }
             return
         }
         for (index, frame) in frames.enumerated() {
-            let sink = ZCachedReplySink.batch(replies, index: index)
+            let sink = ZCachedReplySink(receiver: receiver, index: index)
             pipeline.enqueue(.init(id: firstID + UInt64(index), frame: frame, continuation: sink))
         }
         write(flushingNow: flushingNow)
@@ -117,13 +111,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// Withdraws cancelled requests.
     func cancel(ids: ClosedRange<UInt64>) {
         let cancelled = ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")
-        for sink in pipeline.cancel(ids: ids) { sink.resume(returning: .failure(cancelled)) }
-    }
-
-    /// Closes the channel because a reply did not fit its command, so the stream can no longer
-    /// be trusted; pending requests fail with `protocolViolation`.
-    func replyDidNotFitItsCommand(_ misfit: ZCachedError) {
-        failAllAndClose(with: .protocolViolation("a reply did not fit its command (\(misfit.message))"))
+        for sink in pipeline.cancel(ids: ids) { sink.fail(with: cancelled) }
     }
 
     /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.
@@ -172,19 +160,22 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         }
         sentLinkCheck = true
         // Number 0 is never a caller's: their numbers start at 1.
-        pipeline.enqueue(.init(id: 0, frame: ZCachedLinkCheck.frame, continuation: .linkCheck(readyPromise)))
+        pipeline.enqueue(.init(id: 0, frame: ZCachedLinkCheck.frame, continuation: ZCachedReplySink(receiver: ZCachedLinkCheckReply(readyPromise), index: 0)))
         writeFramesThatFit()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { decoder.append($0) }
-        // Handed out once the whole read is known to fit the requests: replies read together
-        // with a reply no request was waiting for, or with bytes while nothing is in flight,
-        // come from a stream that has slipped, so they fail too (the link check's `+PONG`
-        // included). A reply that cannot be decoded (corrupt bytes, or over the client's
-        // limits) leaves the replies before it standing.
-        var delivered: [(ZCachedReplySink, ZCachedValue)] = []
+        // Each reply becomes its command's response as soon as it is matched, and is handed out
+        // once the whole read is known to fit the requests: replies read together with a reply
+        // no request was waiting for, or with bytes while nothing is in flight, come from a
+        // stream that has slipped, so they fail too (the link check's `+PONG` included). A reply
+        // that cannot be decoded (corrupt bytes, or over the client's limits), or that does not
+        // fit its command, leaves the groups before it standing: each was verified on its own.
+        // Those are handed out after the link is closed, so no caller resumed by them can write
+        // on it.
+        var accepted: [ZCachedReplySink] = []
         var slipped: String?
         var decodedAReply = false
         do throws(ZCachedError) {
@@ -192,7 +183,13 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
                 decodedAReply = true
                 switch pipeline.replyReceived(reply) {
                 case .deliver(let replies):
-                    delivered.append(contentsOf: replies)
+                    if let (misfit, index) = Self.accept(replies) {
+                        hasReceivedReply = true
+                        closeAfterMisfit(misfit, in: replies.map(\.0), at: index)
+                        for sink in accepted { sink.deliver() }
+                        return
+                    }
+                    accepted.append(contentsOf: replies.lazy.map(\.0))
                 case .none:
                     break
                 case .outOfOrder(let reason):
@@ -201,20 +198,45 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             }
         } catch {
             hasReceivedReply = hasReceivedReply || decodedAReply
-            for (sink, reply) in delivered { sink.resume(returning: .success(reply)) }
             failAllAndClose(with: error)
+            for sink in accepted { sink.deliver() }
             return
         }
         if slipped == nil, pipeline.bytesInFlight == 0, decoder.bufferedByteCount > 0 {
             slipped = "the server sent bytes while no request was waiting for a reply"
         }
         if let slipped {
-            failAllAndClose(with: .protocolViolation(slipped), alsoFailing: delivered.map(\.0))
+            failAllAndClose(with: .protocolViolation(slipped), alsoFailing: accepted)
             return
         }
         hasReceivedReply = hasReceivedReply || decodedAReply
-        for (sink, reply) in delivered { sink.resume(returning: .success(reply)) }
+        for sink in accepted { sink.deliver() }
         writeFramesThatFit()
+    }
+
+    /// Makes each reply's response, in order.
+    /// - Returns: The first reply that does not fit its command, and its index, if any.
+    private static func accept(_ replies: [(ZCachedReplySink, ZCachedValue)]) -> (misfit: ZCachedError, index: Int)? {
+        for (index, (sink, reply)) in replies.enumerated() {
+            if let misfit = sink.accept(reply) { return (misfit, index) }
+        }
+        return nil
+    }
+
+    /// Closes the link because the reply to `group[index]` did not fit its command (a SET
+    /// answered with anything but `OK`, say): a healthy server never sends one, so the stream has
+    /// most likely slipped, and no later reply on the link can be trusted. Judged here, as the
+    /// reply is read, the link closes before any other request can be written on it or take
+    /// another reply from it.
+    ///
+    /// That request's caller gets its ``ZCachedError/Code/unexpectedReply``. The rest of its group
+    /// (the replies one sentinel released together, which a swap inside the group would have
+    /// mixed up) and every pending request fail with ``ZCachedError/Code/protocolViolation``.
+    private func closeAfterMisfit(_ misfit: ZCachedError, in group: [ZCachedReplySink], at index: Int) {
+        var others = group
+        let misfitting = others.remove(at: index)
+        failAllAndClose(with: ZCachedBatch.violation(after: misfit), alsoFailing: others)
+        misfitting.deliver()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -314,18 +336,17 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         let timeout = ZCachedError(code: .timeout, message: "no reply within \(requestTimeout.nanoseconds / 1_000_000) ms; the connection was closed because its replies can no longer be matched")
         let closed = ZCachedError(code: .connectionClosed, message: "another request on this connection timed out, so the connection was closed; the request may or may not have run")
         close(with: closed)
-        expired?.resume(returning: .failure(timeout))
-        for sink in others { sink.resume(returning: .failure(closed)) }
+        expired?.fail(with: timeout)
+        for sink in others { sink.fail(with: closed) }
     }
 
-    /// The reply stream can no longer be trusted: every pending request fails with the
-    /// violation (none of their replies can be matched any more) and the channel closes.
-    /// Closes the link on a corrupt or slipped stream and fails every pending request, and
-    /// `replies` (requests answered by the read that found the corruption).
+    /// Closes the link on a corrupt or slipped stream: every pending request fails with the
+    /// violation (none of their replies can be matched any more), and so do `replies`, requests
+    /// whose replies were read but can no longer be trusted.
     private func failAllAndClose(with error: ZCachedError, alsoFailing replies: [ZCachedReplySink] = []) {
         let failure = ZCachedError(code: .protocolViolation, message: "\(error.message); the connection was closed and its pending requests may or may not have run")
         close(with: failure)
-        for sink in replies { sink.resume(returning: .failure(failure)) }
+        for sink in replies { sink.fail(with: failure) }
     }
 
     /// Reports the link down, closes the channel, then fails every pending request: the owner
@@ -339,7 +360,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         let pending = pipeline.removeAll()
         if let context { reportLinkDown(context.channel) }
         context?.close(promise: nil)
-        for sink in pending { sink.resume(returning: .failure(error)) }
+        for sink in pending { sink.fail(with: error) }
     }
 
     /// Tells the owner, once, that the link no longer serves requests: when the handler closes
@@ -352,7 +373,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     private func failAll(with error: ZCachedError) {
-        for sink in pipeline.removeAll() { sink.resume(returning: .failure(error)) }
+        for sink in pipeline.removeAll() { sink.fail(with: error) }
     }
 }
 

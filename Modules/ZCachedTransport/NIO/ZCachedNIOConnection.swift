@@ -112,13 +112,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         var encoder = ZCachedRequestEncoder(limits: configuration.requestLimits)
         try encoder.encode(command)
         let link = try channelForSending()
-        let reply = try await send(frame: encoder.bytes, on: link)
-        do {
-            return try command.response(from: reply)
-        } catch {
-            if error.code == .unexpectedReply { distrust(link, because: error) }
-            throw error
-        }
+        return try await send(command, frame: encoder.bytes, on: link)
     }
 
     /// Sends several commands of one type as one pipelined burst and waits for all of their
@@ -146,7 +140,10 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     ///   ``send(_:)`` lists (``ZCachedError/Code/timeout``, ``ZCachedError/Code/connectionClosed``,
     ///   ``ZCachedError/Code/connectionReestablished``, ``ZCachedError/Code/protocolViolation``,
     ///   ``ZCachedError/Code/cancelled``). When the link breaks mid-batch, the commands not yet
-    ///   answered fail and the ones answered before keep their responses.
+    ///   answered fail and the ones answered before keep their responses. A reply that does not fit its
+    ///   command breaks the link: that command gets ``ZCachedError/Code/unexpectedReply``, and
+    ///   the rest of its group (the replies one sentinel verified together) fails with
+    ///   ``ZCachedError/Code/protocolViolation``.
     /// - Throws: ``ZCachedError`` only when nothing was sent, and never for an empty batch:
     ///   ``ZCachedError/Code/invalidArgument`` naming the refused command's argument,
     ///   ``ZCachedError/Code/connectionClosed`` when the connection is not connected,
@@ -157,32 +154,26 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
         guard !frames.isEmpty else { return [] }
         let link = try channelForSending()
-        let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: await send(frames: frames, on: link))
-        if let misfit { distrust(link, because: misfit) }
-        return outcomes
+        return await send(commands, frames: frames, on: link)
     }
 
-    /// Closes the link a reply of the wrong shape came from (a SET answered with anything but
-    /// `OK`, say): a healthy server never sends one, so the stream has most likely slipped, and
-    /// every later reply on the link could belong to another request. Requests pending on it fail
-    /// with ``ZCachedError/Code/protocolViolation``, and the connection reconnects.
-    private func distrust(_ link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>), because misfit: ZCachedError) {
-        let (eventLoop, handler) = link
-        eventLoop.execute { handler.value.replyDidNotFitItsCommand(misfit) }
-    }
-
-    /// Sends one encoded, validated frame and waits for its reply.
-    private func send(
+    /// Sends `command`, encoded and validated as `frame`, and waits for its response.
+    ///
+    /// The reply becomes the response on the event loop, as it is read: a reply that does not fit
+    /// its command (a SET answered with anything but `OK`, say) closes the link right there,
+    /// before another request can be written on it, and the connection reconnects.
+    private func send<Command: ZCachedCommand>(
+        _ command: Command,
         frame: [UInt8],
         on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>)
-    ) async throws(ZCachedError) -> ZCachedValue {
+    ) async throws(ZCachedError) -> Command.Response {
         let (eventLoop, handler) = link
         pending.add(1, ordering: .relaxed)
         defer { pending.subtract(1, ordering: .relaxed) }
         let id = nextRequestID.add(1, ordering: .relaxed).newValue
         let result = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                handOff(SingleRequest(id: id, frame: frame, continuation: continuation), to: handler, on: eventLoop)
+                handOff(SingleRequest(id: id, command: command, frame: frame, continuation: continuation), to: handler, on: eventLoop)
             }
         } onCancel: {
             cancel(id...id, on: handler, eventLoop)
@@ -191,11 +182,13 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         return try result.get()
     }
 
-    /// Sends encoded, validated frames (at least one) as one batch and waits for every outcome.
-    private func send(
+    /// Sends `commands`, encoded and validated as `frames` (at least one), as one batch and waits
+    /// for every outcome; replies become responses on the event loop, as in ``send(_:frame:on:)``.
+    private func send<Command: ZCachedCommand>(
+        _ commands: [Command],
         frames: [[UInt8]],
         on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>)
-    ) async -> [Result<ZCachedValue, ZCachedError>] {
+    ) async -> [Result<Command.Response, ZCachedError>] {
         let (eventLoop, handler) = link
         pending.add(frames.count, ordering: .relaxed)
         defer { pending.subtract(frames.count, ordering: .relaxed) }
@@ -203,7 +196,7 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
         let ids = (lastID - UInt64(frames.count) + 1)...lastID
         let outcomes = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                handOff(BatchRequest(firstID: ids.lowerBound, frames: frames, continuation: continuation), to: handler, on: eventLoop)
+                handOff(BatchRequest(firstID: ids.lowerBound, commands: commands, frames: frames, continuation: continuation), to: handler, on: eventLoop)
             }
         } onCancel: {
             cancel(ids, on: handler, eventLoop)
@@ -435,16 +428,18 @@ private protocol HandlerRequest: Sendable {
     func fail(with error: ZCachedError)
 }
 
-/// One request whose caller waits for its reply alone.
-private struct SingleRequest: HandlerRequest {
+/// One request whose caller waits for its response alone.
+private struct SingleRequest<Command: ZCachedCommand>: HandlerRequest {
     var id: UInt64
+    var command: Command
     var frame: [UInt8]
-    var continuation: UnsafeContinuation<Result<ZCachedValue, ZCachedError>, Never>
+    var continuation: UnsafeContinuation<Result<Command.Response, ZCachedError>, Never>
 
     var firstID: UInt64 { id }
 
     func enqueue(on handler: ZCachedChannelHandler, flushingNow: Bool) {
-        handler.enqueue(id: id, frame: frame, sink: .caller(continuation), flushingNow: flushingNow)
+        let sink = ZCachedReplySink(receiver: ZCachedCommandReply(command, continuation: continuation), index: 0)
+        handler.enqueue(id: id, frame: frame, sink: sink, flushingNow: flushingNow)
     }
 
     func fail(with error: ZCachedError) {
@@ -453,13 +448,15 @@ private struct SingleRequest: HandlerRequest {
 }
 
 /// A batch of requests whose caller waits for every outcome at once.
-private struct BatchRequest: HandlerRequest {
+private struct BatchRequest<Command: ZCachedCommand>: HandlerRequest {
     var firstID: UInt64
+    var commands: [Command]
     var frames: [[UInt8]]
-    var continuation: UnsafeContinuation<[Result<ZCachedValue, ZCachedError>], Never>
+    var continuation: UnsafeContinuation<[Result<Command.Response, ZCachedError>], Never>
 
     func enqueue(on handler: ZCachedChannelHandler, flushingNow: Bool) {
-        handler.enqueue(batch: frames, firstID: firstID, continuation: continuation, flushingNow: flushingNow)
+        let receiver = ZCachedBatchReplies(commands, continuation: continuation)
+        handler.enqueue(batch: frames, firstID: firstID, receiver: receiver, flushingNow: flushingNow)
     }
 
     func fail(with error: ZCachedError) {

@@ -63,23 +63,12 @@ extension ZCachedPOSIXConnection {
         /// (``ZCachedLinkOrder``): a reply can be traced to the socket it came from, and a pool
         /// can close the newest links first.
         private(set) var generation = 0
-        /// Whether a reply on the attached socket did not fit its command (a SET answered with
-        /// anything but `OK`, say): a healthy server never sends one, so the socket's stream has
-        /// most likely slipped, and the next request replaces it instead of using it.
-        private(set) var socketIsDistrusted = false
-
-        /// Distrusts the attached socket if it is the one of `generation` (a batch may have
-        /// replaced the socket its misfit came from, and the new one is not suspect).
-        mutating func distrustSocket(ofGeneration generation: Int) {
-            if generation == self.generation { socketIsDistrusted = true }
-        }
 
         /// Makes a newly connected socket the link's socket. Its `SO_RCVTIMEO` is the request
         /// timeout, set when it was opened.
         /// - Parameter linkOrder: The socket's number, taken just before it connected.
         mutating func attach(_ socket: POSIXSocket, linkOrder: Int) {
             generation = linkOrder
-            socketIsDistrusted = false
             self.socket = socket
             pipeline.startOnNewLink()
             receiveTimeout = requestTimeout

@@ -185,16 +185,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         return try link.withLock(until: deadline, orThrow: notSentInTime) { (link) throws(ZCachedError) -> Command.Response in
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
-            var generation = 0
-            let reply = try exchange(frame, on: &link, deadline: deadline, sentOn: &generation)
-            // Judged under the lock: a reply that does not fit its command marks its socket
-            // before the next request can take the lock and send on it.
-            do throws(ZCachedError) {
-                return try command.response(from: reply)
-            } catch {
-                if error.code == .unexpectedReply { link.distrustSocket(ofGeneration: generation) }
-                throw error
-            }
+            return try exchange(command, frame: frame, on: &link, deadline: deadline)
         }
     }
 
@@ -226,7 +217,10 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     ///   request on the way (``ZCachedError/Code/timeout``,
     ///   ``ZCachedError/Code/connectionReestablished``, ``ZCachedError/Code/connectionClosed``,
     ///   ``ZCachedError/Code/protocolViolation``). When the link breaks mid-batch, the commands not
-    ///   yet answered fail and the ones answered before keep their responses.
+    ///   yet answered fail and the ones answered before keep their responses. A reply that does not fit its
+    ///   command breaks the link: that command gets ``ZCachedError/Code/unexpectedReply``, and
+    ///   the rest of its group (the replies one sentinel verified together) fails with
+    ///   ``ZCachedError/Code/protocolViolation``.
     /// - Throws: ``ZCachedError`` only when nothing was sent, and never for an empty batch:
     ///   ``ZCachedError/Code/invalidArgument`` naming the refused command's argument;
     ///   ``ZCachedError/Code/connectionClosed`` when the connection is closed or broken;
@@ -245,12 +239,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             requestInProgress.store(true, ordering: .relaxed)
             defer { requestInProgress.store(false, ordering: .relaxed) }
             let socket = try socketForSending(&link, deadline: deadline)
-            let generation = link.generation
-            let replies = exchange(batch: frames, through: socket, on: &link, deadline: deadline)
-            // Judged under the lock, as in send(_:).
-            let (outcomes, misfit) = ZCachedBatch.responses(of: commands, from: replies)
-            if misfit != nil { link.distrustSocket(ofGeneration: generation) }
-            return outcomes
+            return exchange(batch: commands, frames: frames, through: socket, on: &link, deadline: deadline)
         }
     }
 
@@ -272,51 +261,66 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
 
     // MARK: Internals
 
-    /// Runs one request under the lock: makes sure the link is up, writes, reads one reply.
-    /// - Parameter generation: Set to the ``Link/generation`` of the socket the request went on
-    ///   (a reconnect after it failed does not change it).
-    private func exchange(
-        _ frame: [UInt8],
+    /// Runs one request under the lock: makes sure the link is up, writes `frame` (`command`,
+    /// encoded), reads one reply and makes the command's response from it.
+    ///
+    /// The reply is judged while the lock is held: one that does not fit its command (a SET
+    /// answered with anything but `OK`, say) means the stream has most likely slipped, so the
+    /// socket is closed before another request can take the lock and send on it, and the next
+    /// request reconnects.
+    private func exchange<Command: ZCachedCommand>(
+        _ command: Command,
+        frame: [UInt8],
         on link: inout Link,
-        deadline: ContinuousClock.Instant,
-        sentOn generation: inout Int
-    ) throws(ZCachedError) -> ZCachedValue {
+        deadline: ContinuousClock.Instant
+    ) throws(ZCachedError) -> Command.Response {
         let socket = try socketForSending(&link, deadline: deadline)
-        generation = link.generation
         if link.pipeline.verifiesEveryRequest {
             // This link has pipelined a batch: a request alone goes with a sentinel as well
             // (see ZCachedRequestPipeline), its reply due by the request's own deadline.
-            return try exchange(batch: [frame], through: socket, on: &link, deadline: deadline, repliesDueBy: deadline)[0].get()
+            return try exchange(batch: [command], frames: [frame], through: socket, on: &link, deadline: deadline, repliesDueBy: deadline)[0].get()
         }
+        let reply: ZCachedValue
         do {
             try write(frame, to: socket, deadline: deadline)
-            let reply = try nextReply(from: socket, link: &link, deadline: deadline)
+            reply = try nextReply(from: socket, link: &link, deadline: deadline)
             try requireNothingUnasked(in: link)
-            return reply
         } catch {
             throw linkBroke(error, link: &link, deadline: deadline)
         }
+        let (outcome, misfit) = ZCachedBatch.outcome(of: command, from: reply)
+        if let misfit { _ = linkBroke(.violation(ZCachedBatch.violation(after: misfit)), link: &link, deadline: deadline) }
+        return try outcome.get()
     }
 
     /// Runs a batch on `socket`, the link's socket, under the lock: writes the groups the window
     /// allows and reads replies until every request is answered or the link fails.
+    ///
+    /// Each group's replies become their commands' responses as the group's sentinel releases
+    /// them, so a reply that does not fit its command (see ``exchange(_:frame:on:deadline:)``)
+    /// ends the batch there: its command gets ``ZCachedError/Code/unexpectedReply``, the rest of
+    /// its group (which a swap inside the group would have mixed up) and every command not yet
+    /// answered fail with ``ZCachedError/Code/protocolViolation``, and the socket is closed.
     /// - Parameters:
+    ///   - commands: The commands, encoded as `frames`.
     ///   - deadline: The call's deadline, for reconnecting after a lost link.
     ///   - cap: When given, no reply is due later than this (a single request's own deadline);
     ///     otherwise each group's replies are due ``ZCachedConnectionConfiguration/requestTimeout``
     ///     after it is written.
-    /// - Returns: Each frame's reply, or the error that ended the link for the ones not answered.
-    private func exchange(
-        batch frames: [[UInt8]],
+    /// - Returns: Each command's response, or its error, or the error that ended the link for the
+    ///   ones not answered.
+    private func exchange<Command: ZCachedCommand>(
+        batch commands: [Command],
+        frames: [[UInt8]],
         through socket: POSIXSocket,
         on link: inout Link,
         deadline: ContinuousClock.Instant,
         repliesDueBy cap: ContinuousClock.Instant? = nil
-    ) -> [Result<ZCachedValue, ZCachedError>] {
+    ) -> [Result<Command.Response, ZCachedError>] {
         for (index, frame) in frames.enumerated() {
             link.pipeline.enqueue(.init(id: UInt64(index), frame: frame, continuation: index))
         }
-        var replies = [Result<ZCachedValue, ZCachedError>?](repeating: nil, count: frames.count)
+        var outcomes = [Result<Command.Response, ZCachedError>?](repeating: nil, count: frames.count)
         var answered = 0
         var latestDeadline = deadline
         var hasWritten = false
@@ -366,8 +370,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 }
                 switch link.pipeline.replyReceived(reply) {
                 case .deliver(let delivered):
-                    for (index, reply) in delivered { replies[index] = .success(reply) }
                     answered += delivered.count
+                    if let violation = Self.accept(delivered, of: commands, into: &outcomes) { throw .violation(violation) }
                 case .none:
                     break
                 case .outOfOrder(let reason):
@@ -377,10 +381,29 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             try requireNothingUnasked(in: link)
         } catch {
             let error = linkBroke(error, link: &link, deadline: latestDeadline)
-            return replies.map { $0 ?? .failure(error) }
+            return outcomes.map { $0 ?? .failure(error) }
         }
-        let unmatched = ZCachedError.protocolViolation("no reply was matched to the request")
-        return replies.map { $0 ?? .failure(unmatched) }
+        return outcomes.map { $0 ?? .failure(ZCachedBatch.unmatched) }
+    }
+
+    /// Makes the responses of a group of replies the pipeline released, in order.
+    /// - Returns: `nil` when every reply fits its command. Otherwise the violation that must
+    ///   close the link: the first reply that does not fit keeps its
+    ///   ``ZCachedError/Code/unexpectedReply``, and the rest of the group fails with the violation.
+    private static func accept<Command: ZCachedCommand>(
+        _ group: [(Int, ZCachedValue)],
+        of commands: [Command],
+        into outcomes: inout [Result<Command.Response, ZCachedError>?]
+    ) -> ZCachedError? {
+        for (index, reply) in group {
+            let (outcome, misfit) = ZCachedBatch.outcome(of: commands[index], from: reply)
+            outcomes[index] = outcome
+            guard let misfit else { continue }
+            let violation = ZCachedBatch.violation(after: misfit)
+            for (other, _) in group where other != index { outcomes[other] = .failure(violation) }
+            return violation
+        }
+        return nil
     }
 
     /// The socket to send on, once the connection is open, the request still has time, and the
@@ -408,15 +431,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             // The server sends nothing unasked (§1.2): readable bytes on an idle socket mean the
             // server closed it (for example on restart) or the stream is corrupt. Catching that
             // here lets the request go out on a fresh link instead of failing.
-            let isDistrusted = link.socketIsDistrusted
-            if !isDistrusted, (try? socket.isIdleAndOpen()) == true { return socket }
+            if (try? socket.isIdleAndOpen()) == true { return socket }
             link.release()
-            let closed = ZCachedError(
-                code: .connectionClosed,
-                message: isDistrusted
-                    ? "the link was closed because a reply on it did not fit its command, so its replies can no longer be trusted"
-                    : "the server closed the connection while it was idle"
-            )
+            let closed = ZCachedError(code: .connectionClosed, message: "the server closed the connection while it was idle")
             guard configuration.reconnect else {
                 publish(.broken, in: &link, because: closed)
                 throw closed

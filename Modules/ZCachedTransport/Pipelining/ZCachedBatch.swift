@@ -24,34 +24,27 @@ enum ZCachedBatch {
         return frames
     }
 
-    /// Each command's response from its reply, or the error its request ended with.
-    /// - Parameters:
-    ///   - commands: The commands that were sent.
-    ///   - replies: Their replies or errors, in the same order.
-    /// - Returns: One outcome per command: its response, the server's error,
-    ///   ``ZCachedError/Code/unexpectedReply``, or the request's error; and the first
-    ///   ``ZCachedError/Code/unexpectedReply``, if any, for the connection to distrust its link.
-    static func responses<Command: ZCachedCommand>(
-        of commands: [Command],
-        from replies: [Result<ZCachedValue, ZCachedError>]
-    ) -> (outcomes: [Result<Command.Response, ZCachedError>], misfit: ZCachedError?) {
-        // Index loops, not `zip`: unspecialised generic code pays a metadata lookup per step.
-        var outcomes: [Result<Command.Response, ZCachedError>] = []
-        outcomes.reserveCapacity(commands.count)
-        var misfit: ZCachedError?
-        for index in commands.indices {
-            switch replies[index] {
-            case .success(let value):
-                do throws(ZCachedError) {
-                    outcomes.append(.success(try commands[index].response(from: value)))
-                } catch {
-                    if misfit == nil, error.code == .unexpectedReply { misfit = error }
-                    outcomes.append(.failure(error))
-                }
-            case .failure(let error):
-                outcomes.append(.failure(error))
-            }
+    /// A command's response from its reply.
+    /// - Returns: The response or the server's error; and, when the reply does not fit the
+    ///   command, the ``ZCachedError/Code/unexpectedReply`` error that is also the outcome: the
+    ///   stream has most likely slipped, and the link must be distrusted.
+    static func outcome<Command: ZCachedCommand>(
+        of command: Command,
+        from reply: ZCachedValue
+    ) -> (outcome: Result<Command.Response, ZCachedError>, misfit: ZCachedError?) {
+        do throws(ZCachedError) {
+            return (.success(try command.response(from: reply)), nil)
+        } catch {
+            return (.failure(error), error.code == .unexpectedReply ? error : nil)
         }
-        return (outcomes, misfit)
     }
+
+    /// The error that closes a link after `misfit`, a reply that did not fit its command, and
+    /// fails the rest of that reply's group and every request pending on the link.
+    static func violation(after misfit: ZCachedError) -> ZCachedError {
+        .protocolViolation("a reply did not fit its command (\(misfit.message))")
+    }
+
+    /// The outcome of a request that ended without a reply matched to it or an error of its own.
+    static let unmatched = ZCachedError.protocolViolation("no reply was matched to the request")
 }

@@ -30,7 +30,8 @@ import ZCachedCore
 /// What this does not catch: the sentinel counts replies, so one reply lost and one fabricated
 /// inside the same group leave the token in its place. The connections also close a link whose
 /// reply does not fit its command (`unexpectedReply`), which catches a slipped stream at the
-/// first reply of the wrong shape.
+/// first reply of the wrong shape, and fail the rest of that reply's group (``ReplyOutcome/deliver(_:)``
+/// hands a group's replies out together for that).
 ///
 /// It does no I/O: its owner (the NIO channel handler, or a blocking connection's
 /// `pipeline(_:)`) asks it what to write and tells it what was read. It is generic over what

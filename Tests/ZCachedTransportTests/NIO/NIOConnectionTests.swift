@@ -130,17 +130,36 @@ import ZCachedTransport
             let server = try #require(endpoint.server)
             let misfit = ZCachedFault.replaceReply(with: Array(":1\r\n".utf8))
             let accepted = server.statistics.connectionsAccepted
+            // Judged as the reply was read: the link is down (reconnecting, or already replaced)
+            // before its caller hears of it, so no request can go out on it in between.
+            let linkIsGone = { @Sendable (link: Int) in connection.state != .connected || connection.linkOrder != link }
             server.faults.inject(misfit, on: .nextRequest)
+            var link = connection.linkOrder
             let error = await #expect(throws: ZCachedError.self) { try await connection.send(K.Set("misfit", 1)) }
             #expect(error?.code == .unexpectedReply)
+            #expect(linkIsGone(link))
             try await Self.eventually { try await connection.send(S.Ping()) }
             #expect(server.statistics.connectionsAccepted == accepted + 1, "a SET answered with an integer: the link was replaced")
 
             server.faults.inject(misfit, on: .nextRequest)
+            link = connection.linkOrder
             let outcomes = try await connection.pipeline([K.Set("misfit-a", 1), K.Set("misfit-b", 2)])
             #expect(outcomes.count == 2)
+            #expect(linkIsGone(link))
             try await Self.eventually { try await connection.send(S.Ping()) }
             #expect(server.statistics.connectionsAccepted == accepted + 2, "the same from a batch")
+        }
+    }
+
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aReplyThatDoesNotFitItsCommandFailsTheRestOfItsGroup() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            // ECHO "b" answered "a": the reply of the request before it, as if the two had been
+            // swapped. The ECHO "a" that got an "a" is no more to be trusted than its group.
+            server.faults.inject(.replaceReply(with: Array("$1\r\na\r\n".utf8)), on: .requestNumber(server.statistics.requestsReceived + 2))
+            let outcomes = try await connection.pipeline([S.Echo("a"), S.Echo("b")])
+            #expect(outcomes.map(\.error?.code) == [.protocolViolation, .unexpectedReply])
         }
     }
 

@@ -355,6 +355,16 @@ import ZCachedTransport
         }
     }
 
+    @Test func aReplyThatDoesNotFitItsCommandFailsTheRestOfItsGroup() async throws {
+        try await withPOSIXConnection { connection, server in
+            // ECHO "b" answered "a": the reply of the request before it, as if the two had been
+            // swapped. The ECHO "a" that got an "a" is no more to be trusted than its group.
+            server.faults.inject(.replaceReply(with: Array("$1\r\na\r\n".utf8)), on: .requestNumber(server.statistics.requestsReceived + 2))
+            let outcomes = try await onThread { try connection.pipeline([Server.Echo("a"), Server.Echo("b")]) }
+            #expect(outcomes.map(\.error?.code) == [.protocolViolation, .unexpectedReply])
+        }
+    }
+
     // MARK: Closing
 
     @Test func closeInterruptsTheRequestInProgressAndFailsLaterOnes() async throws {

@@ -210,24 +210,21 @@ import ZCachedTransport
         }
     }
 
-    /// A misfit in an early group marks the socket it came from, not the one a later group's
-    /// lost link was replaced with.
-    @Test func aMisfitBeforeAReconnectDoesNotCondemnTheNewSocket() async throws {
+    /// A misfit in an early group ends the batch: the later groups are not written on the
+    /// slipped socket, their commands fail, and the next request goes on a new socket.
+    @Test func aMisfitEndsTheBatchBeforeLaterGroupsAreWritten() async throws {
         var configuration = posixTestConfiguration()
         configuration.inFlightWindow = 100  // one SET and its sentinel per group
         try await withPOSIXConnection(configuration) { connection, server in
             let accepted = server.statistics.connectionsAccepted
             let first = server.statistics.requestsReceived + 1
             server.faults.inject(.replaceReply(with: Array(":1\r\n".utf8)), on: .requestNumber(first))
-            server.faults.inject(.closeConnection, on: .requestNumber(first + 2))
-            let outcomes = try await onThread { try connection.pipeline([K.Set("misfit", 1), K.Set("lost", 2)]) }
-            let codes = outcomes.map { outcome -> ZCachedError.Code? in
-                if case .failure(let error) = outcome { error.code } else { nil }
-            }
-            #expect(codes == [.unexpectedReply, .connectionReestablished])
-            #expect(server.statistics.connectionsAccepted == accepted + 1, "the lost link was replaced")
+            let outcomes = try await onThread { try connection.pipeline([K.Set("misfit", 1), K.Set("unsent", 2)]) }
+            #expect(outcomes.map(\.error?.code) == [.unexpectedReply, .protocolViolation])
+            #expect(server.statistics.requestsReceived == first + 1, "the first group (SET and sentinel) only")
+            #expect(connection.state != .connected)
             try await onThread { try connection.send(ZCachedServerCommands.Ping()) }
-            #expect(server.statistics.connectionsAccepted == accepted + 1, "the new socket is used, not replaced again")
+            #expect(server.statistics.connectionsAccepted == accepted + 1, "the slipped socket was replaced")
         }
     }
 
