@@ -13,6 +13,49 @@ import ZCachedTesting
         }
     }
 
+    /// NIO fails the writes still queued when a channel closes: a close behind a reply too large
+    /// for the socket's buffers must wait for it, or the reply is cut short.
+    @Test func aClosingFaultLetsTheRepliesBeforeItOutWhole() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            let value = String(repeating: "v", count: 8 * 1024 * 1024)
+            #expect(try connection.roundTrip(frame("SET", "large", value)) == reply("+OK\r\n"))
+            let received = server.statistics.requestsReceived
+            server.faults.inject(.closeConnection, on: .requestNumber(received + 2))
+            try connection.send(frame("GET", "large") + frame("PING"))
+            // Read nothing until the server has taken both requests (and queued the close).
+            try await ZCachedEventually.holds { server.statistics.requestsReceived == received + 2 }
+            let answer = try connection.receiveReplies(1)
+            #expect(answer.count == "$\(value.utf8.count)\r\n".utf8.count + value.utf8.count + 3)
+            #expect(try connection.read(timeout: .seconds(5)) == .endOfFile)
+        }
+    }
+
+    /// Several faults on one request add up: a dropped reply with a close after part of it
+    /// writes nothing, then closes.
+    @Test func aDroppedReplyWithACloseAfterItsFirstBytesCloses() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            server.faults.inject(.dropReply, on: .nextRequest)
+            server.faults.inject(.closeAfterReplyBytes(3), on: .command("PING"))
+            try connection.send(frame("PING"))
+            #expect(try connection.read(timeout: .seconds(5)) == .endOfFile)
+        }
+    }
+
+    /// A client that shuts its sending side down still gets the replies to what it sent, a
+    /// delayed one included, then end of file.
+    @Test func aHalfClosedConnectionGetsItsRepliesThenEndOfFile() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            server.faults.inject(.delayReply(.milliseconds(200)), on: .nextRequest)
+            try connection.send(frame("PING") + frame("ECHO", "after"))
+            connection.shutDownSending()
+            #expect(try connection.receiveReplies(2) == reply("+PONG\r\n") + reply("$5\r\nafter\r\n"))
+            #expect(try connection.read(timeout: .seconds(5)) == .endOfFile)
+        }
+    }
+
     @Test func delayedReplyStillPrecedesLaterReplies() async throws {
         try await withServer { server in
             let connection = try server.connect()

@@ -1,4 +1,5 @@
 import Testing
+import ZCachedCore
 import ZCachedTesting
 
 @Suite struct ZCachedTestServerTests {
@@ -23,6 +24,15 @@ import ZCachedTesting
             let after = try server.connect()
             #expect(try after.roundTrip(frame("GET", "kept")) == reply("$1\r\n1\r\n"))
         }
+    }
+
+    /// A server shut down stays down: a restart then throws and listens on nothing, so nothing
+    /// is left listening after the test that shut it down.
+    @Test func aRestartAfterShutdownThrowsAndListensOnNothing() async throws {
+        let server = try await ZCachedTestServer.start()
+        await server.shutdown()
+        await #expect(throws: (any Error).self) { try await server.restart() }
+        #expect(throws: RawTestConnection.SocketError.self) { try server.connect() }
     }
 
     @Test func statisticsCountRequestsBytesAndConnections() async throws {
@@ -76,6 +86,40 @@ import ZCachedTesting
             #expect(try connection.roundTrip(frame("DBSIZE")) == reply(":16\r\n"))
             #expect(try connection.roundTrip(frame("GET", "key7")) == reply("$1\r\n7\r\n"))
         }
+    }
+
+    /// The real server answers MGET in its hash table's order; a client that matched values to
+    /// keys by position would pass against a server that kept request order. `a` and `b` are two
+    /// keys whose hashes keep them in order.
+    @Test func mgetNeverAnswersInRequestOrder() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            _ = try connection.roundTrip(frame("SET", "a", "1"))
+            _ = try connection.roundTrip(frame("SET", "b", "2"))
+            let keys = try Self.mapKeys(connection.roundTrip(frame("MGET", "a", "b")))
+            #expect(keys == ["b", "a"])
+        }
+    }
+
+    /// KEYS answers in the server's hash order, as MGET does, not in a dictionary's order, which
+    /// changes from process to process.
+    @Test func keysListsKeysInTheOrderMGETGivesThem() async throws {
+        try await withServer { server in
+            let connection = try server.connect()
+            let names = (0..<10).map { "k\($0)" }
+            for name in names { _ = try connection.roundTrip(frame("SET", name, "v")) }
+            let listed = try ZCachedReplyDecoder.decodeOne(connection.roundTrip(frame("KEYS")))
+            guard case .array(let keys) = listed else { throw ZCachedError.protocolViolation("KEYS: \(listed)") }
+            let mapped = try Self.mapKeys(connection.roundTrip(frame(["MGET"] + names)))
+            #expect(keys.count == names.count)
+            #expect(keys.compactMap(\.string) == mapped)
+        }
+    }
+
+    private static func mapKeys(_ reply: [UInt8]) throws -> [String] {
+        let value = try ZCachedReplyDecoder.decodeOne(reply)
+        guard case .map(let map) = value else { throw ZCachedError.protocolViolation("not a map: \(value)") }
+        return map.entries.map(\.key)
     }
 
     @Test func saveFailsOnAnEmptyKeySpaceAndSetsLastSaveOtherwise() async throws {

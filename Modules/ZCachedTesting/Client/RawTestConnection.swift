@@ -89,6 +89,12 @@ package final class RawTestConnection {
         }
     }
 
+    /// Shuts the sending side down (`shutdown(SHUT_WR)`): the server reads end of file after
+    /// what was sent, and the connection can still read.
+    package func shutDownSending() {
+        _ = shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     /// Reads what arrives within `timeout`: bytes left over from an earlier call first.
     /// - Throws: ``SocketError`` when the read fails other than by timing out (a reset, say).
     package func read(timeout: Duration) throws(SocketError) -> ReadResult {

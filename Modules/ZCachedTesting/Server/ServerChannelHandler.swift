@@ -68,8 +68,8 @@ final class ServerChannelHandler: ChannelInboundHandler {
         while !isClosing, bytes.readableBytes > 0 {
             guard deframer.bufferedByteCount <= maximumRequestSize else {
                 isClosing = true
+                faulted.append(.close(reset: false))
                 writePendingReplies(context: context)
-                context.close(promise: nil)
                 return
             }
             deframer.append(bytes.readSlice(length: min(bytes.readableBytes, Self.readSize))!)
@@ -80,6 +80,18 @@ final class ServerChannelHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        writePendingReplies(context: context)
+    }
+
+    /// The client shut its side down: the connection closes once the replies to what it sent,
+    /// delayed ones included, are written.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event, !isClosing else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        isClosing = true
+        faulted.append(.close(reset: false))
         writePendingReplies(context: context)
     }
 
@@ -142,18 +154,19 @@ final class ServerChannelHandler: ChannelInboundHandler {
         if let replacement = plan.replacement { reply = replacement }
         reply.append(contentsOf: plan.terminator)
         if plan.dropsAllLaterReplies { losesEveryReply = true }
-        if plan.dropsReply || losesEveryReply {
-            bytesInFlight -= frameBytes
-            return
-        }
+        // A dropped reply is one with no bytes: a close after some of them still closes.
+        if plan.dropsReply || losesEveryReply { reply = [] }
         if let delay = plan.delay { faulted.append(.wait(delay)) }
-        if let limit = plan.closesAfterReplyBytes {
-            isClosing = true
-            faulted.append(.reply(Array(reply.prefix(limit)), frameBytes: frameBytes, singleBytes: plan.splitsIntoSingleBytes))
-            faulted.append(.close(reset: false))
-            return
+        if let limit = plan.closesAfterReplyBytes { reply = Array(reply.prefix(limit)) }
+        if reply.isEmpty {
+            bytesInFlight -= frameBytes
+        } else {
+            faulted.append(.reply(reply, frameBytes: frameBytes, singleBytes: plan.splitsIntoSingleBytes))
         }
-        faulted.append(.reply(reply, frameBytes: frameBytes, singleBytes: plan.splitsIntoSingleBytes))
+        if plan.closesAfterReplyBytes != nil {
+            isClosing = true
+            faulted.append(.close(reset: false))
+        }
     }
 
     /// Writes the batch, then the faulted replies up to the next pending delay, and flushes.
@@ -172,13 +185,30 @@ final class ServerChannelHandler: ChannelInboundHandler {
             case .wait(let delay):
                 scheduleResume(after: delay, context: context)
             case .close(let reset):
-                context.flush()
-                if reset { Self.setLingerZero(context.channel) }
-                context.close(promise: nil)
+                close(resetting: reset, context: context)
                 return
             }
         }
         context.flush()
+    }
+
+    /// Closes the connection after the replies written before, or at once with a reset.
+    ///
+    /// NIO fails the writes still queued when a channel closes, so closing at once would cut the
+    /// earlier replies short whenever the socket's buffer is full (a large reply, a slow reader),
+    /// though the faults promise them whole. An empty write completes after every write before
+    /// it. A reset discards unsent bytes anyway, as the real server's does.
+    private func close(resetting reset: Bool, context: ChannelHandlerContext) {
+        guard !reset else {
+            context.flush()
+            Self.setLingerZero(context.channel)
+            context.close(promise: nil)
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
+        let channel = context.channel
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func write(_ bytes: [UInt8], singleBytes: Bool, context: ChannelHandlerContext) {

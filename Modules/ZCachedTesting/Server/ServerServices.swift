@@ -18,6 +18,9 @@ struct ServerServices: Sendable {
         return try await ServerBootstrap(group: configuration.eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: configuration.writesLikeTheRealServer ? 0 : 1)
+            // A client that shuts its side down still gets the replies to what it sent: the
+            // handler closes once they are written (ServerChannelHandler.userInboundEventTriggered).
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             // Reads of at most 4096 bytes, as the real server's (PROTOCOL.md §4.4): NIO's adaptive
             // reads would start at 2048 and split a frame the real server reads whole.
             .childChannelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: ServerChannelHandler.readSize))

@@ -29,8 +29,31 @@ public final class ZCachedTestServer: Sendable {
     /// The port the server listens on (the one the system chose when started with port 0).
     public let port: Int
 
+    /// Whether the server listens, and on which socket.
+    private enum Listener {
+        case listening(any Channel)
+        /// Between the two halves of a ``ZCachedTestServer/restart()``.
+        case restarting
+        /// After ``ZCachedTestServer/shutdown()``, for good.
+        case shutDown
+
+        /// Takes the listening socket, leaving `next` unless the server was shut down.
+        mutating func take(leaving next: Self) -> (any Channel)? {
+            switch self {
+            case .shutDown:
+                return nil
+            case .restarting:
+                self = next
+                return nil
+            case .listening(let channel):
+                self = next
+                return channel
+            }
+        }
+    }
+
     private let services: ServerServices
-    private let listener: ZCachedLock<(any Channel)?>
+    private let listener: ZCachedLock<Listener>
 
     /// The fault hooks: arm faults for chosen requests or refuse new connections.
     public var faults: ZCachedFaultInjector { services.faults }
@@ -42,7 +65,7 @@ public final class ZCachedTestServer: Sendable {
         self.host = host
         self.port = port
         self.services = services
-        self.listener = ZCachedLock(listener)
+        self.listener = ZCachedLock(.listening(listener))
     }
 
     /// Starts a server listening on `host` and `port`.
@@ -89,21 +112,36 @@ public final class ZCachedTestServer: Sendable {
         await server.shutdown()
     }
 
-    /// Stops listening and closes every connection. Calling it again does nothing.
+    /// Stops listening and closes every connection, for good: a ``restart()`` under way stops
+    /// too. Calling it again does nothing.
     public func shutdown() async {
-        if let channel = listener.withLock({ $0.take() }) {
-            try? await channel.close()
-        }
-        await services.connections.closeAll()
+        await stop(leaving: .shutDown)
     }
 
     /// Stops accepting, closes every connection, then listens again on the same port.
     ///
     /// The key space, the fault hooks and the statistics are kept.
-    /// - Throws: The error of binding the listening socket again.
+    /// - Throws: The error of binding the listening socket again;
+    ///   `ChannelError.ioOnClosedChannel` when the server was shut down, before or during the
+    ///   restart (it then stays shut down).
     public func restart() async throws {
-        await shutdown()
+        await stop(leaving: .restarting)
         let channel = try await services.bind(host: host, port: port)
-        listener.withLock { $0 = channel }
+        let isShutDown = listener.withLock { listener in
+            guard case .restarting = listener else { return true }
+            listener = .listening(channel)
+            return false
+        }
+        if isShutDown {
+            try? await channel.close()
+            throw ChannelError.ioOnClosedChannel
+        }
+    }
+
+    private func stop(leaving next: Listener) async {
+        if let channel = listener.withLock({ $0.take(leaving: next) }) {
+            try? await channel.close()
+        }
+        await services.connections.closeAll()
     }
 }

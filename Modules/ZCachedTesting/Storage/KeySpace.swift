@@ -33,8 +33,12 @@ final class KeySpace: Sendable {
 
     var count: Int { state.withLock { $0.entries.count } }
 
-    /// Every key, in the dictionary's order (the real server uses hash order too).
-    var keys: [[UInt8]] { state.withLock { Array($0.entries.keys) } }
+    /// Every key, in ``HashOrder`` (the real server's is its hash table's): the same from run to
+    /// run, unlike a dictionary's, since the keys are put in byte order before they are hashed.
+    var keys: [[UInt8]] {
+        let keys = state.withLock { Array($0.entries.keys) }
+        return HashOrder.sorted(keys.sorted { $0.lexicographicallyPrecedes($1) }) { $0 }
+    }
 
     /// Unix seconds of the last SAVE, or of the server's start when nothing was saved.
     var lastSave: Int64 { state.withLock { $0.lastSave } }

@@ -1,7 +1,13 @@
+import ZCachedCore
 import ZCachedTesting
 
 /// One request frame: an array of bulk strings followed by `0x03`.
 func frame(_ parts: String...) -> [UInt8] {
+    frame(parts)
+}
+
+/// One request frame: an array of bulk strings followed by `0x03`.
+func frame(_ parts: [String]) -> [UInt8] {
     var bytes = Array("*\(parts.count)\r\n".utf8)
     for part in parts {
         bytes += Array("$\(part.utf8.count)\r\n\(part)\r\n".utf8)
@@ -43,5 +49,15 @@ extension RawTestConnection {
     func roundTrip(_ request: [UInt8]) throws -> [UInt8] {
         try send(request)
         return try receiveReplies(1)
+    }
+}
+
+extension ZCachedReplyDecoder {
+    /// The one reply `bytes` hold.
+    static func decodeOne(_ bytes: [UInt8]) throws -> ZCachedValue {
+        var decoder = ZCachedReplyDecoder()
+        decoder.append(contentsOf: bytes)
+        guard let value = try decoder.next() else { throw ZCachedError.protocolViolation("an incomplete reply") }
+        return value
     }
 }
