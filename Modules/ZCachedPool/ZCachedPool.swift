@@ -213,7 +213,7 @@ extension ZCachedPool where Connection: ZCachedAsyncConnection {
         return removed.count
     }
 
-    /// Removes the broken connections and closes them.
+    /// Removes the broken and closed connections (see ``removeBroken()``) and closes them.
     /// - Returns: How many were removed.
     @discardableResult
     public func cleanUpBroken() async -> Int {
@@ -241,7 +241,7 @@ extension ZCachedPool where Connection: ZCachedBlockingConnection {
         return removed.count
     }
 
-    /// Removes the broken connections and closes them.
+    /// Removes the broken and closed connections (see ``removeBroken()``) and closes them.
     /// - Returns: How many were removed.
     @discardableResult
     public func cleanUpBroken() -> Int {

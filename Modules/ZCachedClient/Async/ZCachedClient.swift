@@ -25,7 +25,7 @@ import ZCachedTransport
 /// ``ZCachedError``; wrap one in `Result(catching:)` to get a `Result` instead.
 ///
 /// The client logs connection events to its `logger` and records the metrics listed in the
-/// README's Metrics section (`zcached_commands_total`, `zcached_command_duration`, ...) with its
+/// README's "Logging and metrics" section (`zcached_commands_total`, `zcached_command_duration`, ...) with its
 /// `metricsFactory`: a no-op unless the application bootstraps a swift-metrics backend.
 public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// The client's options.
@@ -118,12 +118,19 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         logger.info("zcached client closed")
     }
 
-    /// The least-loaded connected connection of the pool.
-    /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when none is connected.
+    /// The least-loaded connected connection of the pool (see ``ZCachedPool/leastLoaded()``).
+    /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when the pool has no connection
+    ///   that is connected or reconnecting.
     public func connection() throws(ZCachedError) -> ZCachedNIOConnection {
         try pool.leastLoaded()
     }
 
+    /// Sends one command on the least-loaded connection and waits for its typed response,
+    /// recording it in the logs and metrics.
+    /// - Parameter command: The command; it is validated before any byte is written.
+    /// - Returns: The command's response.
+    /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on,
+    ///   otherwise as ``ZCachedAsyncCommandSender/send(_:)`` lists.
     public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.
@@ -168,6 +175,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// A connection that finishes opening after ``close()`` is closed, not added.
     /// - Parameter count: How many connections to add.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened;
+    ///   ``ZCachedError/Code/invalidArgument`` before any attempt when the connection
+    ///   configuration is out of range (a client made with `init(pool:)` is not checked earlier);
     ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while waiting to retry;
     ///   ``ZCachedError/Code/connectionClosed`` when the client is closed meanwhile.
     public func extend(by count: Int) async throws(ZCachedError) {
@@ -213,7 +222,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         return reconnected
     }
 
-    /// Removes and closes the broken connections.
+    /// Removes and closes the broken and closed connections.
     /// - Returns: How many were removed.
     @discardableResult
     public func cleanUpBroken() async -> Int {

@@ -19,7 +19,7 @@ import ZCachedTransport
 /// ```
 ///
 /// Like ``ZCachedClient``, it logs connection events to its `logger` and records the metrics
-/// listed in the README's Metrics section with its `metricsFactory`.
+/// listed in the README's "Logging and metrics" section with its `metricsFactory`.
 public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// The client's options.
     public let configuration: ZCachedConfiguration
@@ -82,11 +82,18 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
 
     /// The least-loaded connection of the pool that can serve now: a connected one, or one
     /// that reconnects as this request is sent on it.
-    /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when none is connected.
+    /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when none is connected or
+    ///   reconnecting.
     public func connection() throws(ZCachedError) -> ZCachedPOSIXConnection {
         try pool.leastLoaded()
     }
 
+    /// Sends one command on the least-loaded connection and blocks until its typed response
+    /// arrives, recording it in the logs and metrics.
+    /// - Parameter command: The command; it is validated before any byte is written.
+    /// - Returns: The command's response.
+    /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on,
+    ///   otherwise as ``ZCachedBlockingCommandSender/send(_:)`` lists.
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.
@@ -130,8 +137,12 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///
     /// A connection that finishes opening after ``close()`` (on another thread) is closed, not
     /// added.
+    /// - Parameter count: How many connections to add.
     /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened;
-    ///   ``ZCachedError/Code/connectionClosed`` when the client is closed meanwhile.
+    ///   ``ZCachedError/Code/invalidArgument`` before any attempt when the connection
+    ///   configuration is out of range or asks for TLS (a client made with `init(pool:)` is not
+    ///   checked earlier); ``ZCachedError/Code/connectionClosed`` when the client is closed
+    ///   meanwhile.
     public func extend(by count: Int) throws(ZCachedError) {
         let generation = pool.generation
         for _ in 0..<max(0, count) {
@@ -152,6 +163,9 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// Closes up to `count` connections: those without a link first, then the newest links;
     /// without `force`, it stops at the newest busy one, since closing an older one would silence
     /// it (see `ZCachedPool.remove(count:force:)`), so it may close fewer than asked.
+    /// - Parameters:
+    ///   - count: How many connections to remove.
+    ///   - force: Whether busy connections may go too; their requests fail with `connectionClosed`.
     /// - Returns: How many connections were closed.
     @discardableResult
     public func reduce(by count: Int, force: Bool = false) -> Int {
@@ -159,7 +173,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         return pool.reduce(by: count, force: force)
     }
 
-    /// Removes and closes the broken connections.
+    /// Removes and closes the broken and closed connections.
     /// - Returns: How many were removed.
     @discardableResult
     public func cleanUpBroken() -> Int {

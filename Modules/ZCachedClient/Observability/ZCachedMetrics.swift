@@ -7,7 +7,7 @@ import ZCachedTransport
 /// A request only looks its command's instruments up in a dictionary built at init; it never
 /// asks the factory for an instrument, which takes the factory's lock. Only error counters, one
 /// per ``ZCachedError/Code``, are made on first use, since errors are rare. The labels and
-/// dimensions are listed in the README's Metrics section.
+/// dimensions are listed in the README's "Logging and metrics" section.
 ///
 /// Gauges move by increments and decrements only, so several clients recording into the same
 /// backend add up instead of overwriting each other.
