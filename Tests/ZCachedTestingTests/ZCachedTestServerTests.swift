@@ -101,9 +101,10 @@ import ZCachedTesting
         }
     }
 
-    /// KEYS answers in the server's hash order, as MGET does, not in a dictionary's order, which
-    /// changes from process to process.
-    @Test func keysListsKeysInTheOrderMGETGivesThem() async throws {
+    /// KEYS answers in the server's hash order (of the keys in byte order), the order an MGET of
+    /// the keys in byte order gets, not in a dictionary's order, which changes from process to
+    /// process.
+    @Test func keysListsKeysInHashOrderNotADictionarys() async throws {
         try await withServer { server in
             let connection = try server.connect()
             let names = (0..<10).map { "k\($0)" }

@@ -64,7 +64,9 @@ public struct ZCachedFault: Sendable, Hashable {
     /// Runs the request but holds its reply back for `delay`.
     ///
     /// The delay is scheduled on the event loop (nothing blocks). Later replies on the same
-    /// connection wait behind the delayed one, so replies stay in request order.
+    /// connection wait behind the delayed one, so replies stay in request order, and delays of
+    /// several requests in flight add up. With ``dropReply`` on the same request, nothing is
+    /// written but the later replies still wait.
     /// - Parameter delay: How long the reply is held.
     /// - Returns: The fault.
     public static func delayReply(_ delay: Duration) -> Self { Self(base: .delayReply(delay)) }

@@ -58,6 +58,9 @@ final class ServerChannelHandler: ChannelInboundHandler {
     /// The most bytes the real server reads at once.
     static let readSize = 4096
 
+    /// How long a closing connection waits for its last replies to be written.
+    static let closeTimeout = TimeAmount.seconds(30)
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isClosing else { return }
         var bytes = unwrapInboundIn(data)
@@ -197,7 +200,8 @@ final class ServerChannelHandler: ChannelInboundHandler {
     /// NIO fails the writes still queued when a channel closes, so closing at once would cut the
     /// earlier replies short whenever the socket's buffer is full (a large reply, a slow reader),
     /// though the faults promise them whole. An empty write completes after every write before
-    /// it. A reset discards unsent bytes anyway, as the real server's does.
+    /// it (NIOSSL orders one the same way); a client that stops reading is closed on anyway after
+    /// ``closeTimeout``. A reset discards unsent bytes anyway, as the real server's does.
     private func close(resetting reset: Bool, context: ChannelHandlerContext) {
         guard !reset else {
             context.flush()
@@ -208,7 +212,12 @@ final class ServerChannelHandler: ChannelInboundHandler {
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
         let channel = context.channel
-        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        // A client that stops reading must not keep the connection forever.
+        let giveUp = context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+        written.futureResult.whenComplete { _ in
+            giveUp.cancel()
+            channel.close(promise: nil)
+        }
     }
 
     private func write(_ bytes: [UInt8], singleBytes: Bool, context: ChannelHandlerContext) {

@@ -32,24 +32,13 @@ public final class ZCachedTestServer: Sendable {
     /// Whether the server listens, and on which socket.
     private enum Listener {
         case listening(any Channel)
-        /// Between the two halves of a ``ZCachedTestServer/restart()``.
+        /// Not listening after a restart failed to bind; another ``ZCachedTestServer/restart()``
+        /// may try again.
+        case stopped
+        /// A ``ZCachedTestServer/restart()`` is under way.
         case restarting
         /// After ``ZCachedTestServer/shutdown()``, for good.
         case shutDown
-
-        /// Takes the listening socket, leaving `next` unless the server was shut down.
-        mutating func take(leaving next: Self) -> (any Channel)? {
-            switch self {
-            case .shutDown:
-                return nil
-            case .restarting:
-                self = next
-                return nil
-            case .listening(let channel):
-                self = next
-                return channel
-            }
-        }
     }
 
     private let services: ServerServices
@@ -115,7 +104,13 @@ public final class ZCachedTestServer: Sendable {
     /// Stops listening and closes every connection, for good: a ``restart()`` under way stops
     /// too. Calling it again does nothing.
     public func shutdown() async {
-        await stop(leaving: .shutDown)
+        let channel: (any Channel)? = listener.withLock { listener in
+            defer { listener = .shutDown }
+            guard case .listening(let channel) = listener else { return nil }
+            return channel
+        }
+        try? await channel?.close()
+        await services.connections.closeAll()
     }
 
     /// Stops accepting, closes every connection, then listens again on the same port.
@@ -123,25 +118,42 @@ public final class ZCachedTestServer: Sendable {
     /// The key space, the fault hooks and the statistics are kept.
     /// - Throws: The error of binding the listening socket again;
     ///   `ChannelError.ioOnClosedChannel` when the server was shut down, before or during the
-    ///   restart (it then stays shut down).
+    ///   restart (it then stays shut down), or when another restart is under way.
     public func restart() async throws {
-        await stop(leaving: .restarting)
-        let channel = try await services.bind(host: host, port: port)
+        let previous: (any Channel)?? = listener.withLock { listener in
+            switch listener {
+            case .listening(let channel):
+                listener = .restarting
+                return .some(channel)
+            case .stopped:
+                listener = .restarting
+                return .some(nil)
+            case .restarting, .shutDown:
+                return nil
+            }
+        }
+        guard let previous else { throw ChannelError.ioOnClosedChannel }
+        try? await previous?.close()
+        await services.connections.closeAll()
+        let channel: any Channel
+        do {
+            channel = try await services.bind(host: host, port: port)
+        } catch {
+            listener.withLock { listener in
+                if case .restarting = listener { listener = .stopped }
+            }
+            throw error
+        }
         let isShutDown = listener.withLock { listener in
             guard case .restarting = listener else { return true }
             listener = .listening(channel)
             return false
         }
-        if isShutDown {
-            try? await channel.close()
-            throw ChannelError.ioOnClosedChannel
-        }
-    }
-
-    private func stop(leaving next: Listener) async {
-        if let channel = listener.withLock({ $0.take(leaving: next) }) {
-            try? await channel.close()
-        }
+        guard isShutDown else { return }
+        // Shut down while binding: nothing may stay open, the connections the new listener
+        // accepted meanwhile included.
+        try? await channel.close()
         await services.connections.closeAll()
+        throw ChannelError.ioOnClosedChannel
     }
 }
