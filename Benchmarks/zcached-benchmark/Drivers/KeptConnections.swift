@@ -11,10 +11,17 @@ import ZCachedClient
 ///
 /// Runs borrow connections one at a time, never concurrently, which the actor enforces anyway.
 actor KeptConnections {
-    /// What an SDK client is configured with; runs that agree on it share one client.
+    /// What an SDK client is configured with, and how it is used; runs that agree on it share
+    /// one client.
+    ///
+    /// Runs that pipeline get clients of their own: once a link has had more than one request in
+    /// flight, the SDK sends a sentinel with every request for the rest of the link's life
+    /// (`ZCachedRequestPipeline`), so a strict run on a link that a pipelined run used would pay
+    /// for a sentinel per request that no strict user pays.
     private struct ClientShape: Hashable {
         var connections: Int
         var rearmsQuickAck: Bool
+        var pipelines: Bool
     }
 
     private let target: BenchmarkTarget
@@ -43,10 +50,10 @@ actor KeptConnections {
         while !rawSockets.isEmpty { rawSockets.removeLast() }
     }
 
-    /// The connected async client with `connections` connections.
+    /// The connected async client with `connections` connections, for runs that pipeline or not.
     /// - Throws: ``ZCachedError`` when it cannot connect.
-    func async(connections: Int, rearmsQuickAck: Bool) async throws -> ZCachedClient {
-        let shape = ClientShape(connections: connections, rearmsQuickAck: rearmsQuickAck)
+    func async(connections: Int, rearmsQuickAck: Bool, pipelines: Bool) async throws -> ZCachedClient {
+        let shape = ClientShape(connections: connections, rearmsQuickAck: rearmsQuickAck, pipelines: pipelines)
         if let client = asyncClients[shape] { return client }
         let client = ZCachedClient(configuration: target.clientConfiguration(connections: connections, rearmsQuickAck: rearmsQuickAck))
         try await client.connect()
@@ -54,10 +61,10 @@ actor KeptConnections {
         return client
     }
 
-    /// The blocking client with `connections` connections.
+    /// The blocking client with `connections` connections, for runs that pipeline or not.
     /// - Throws: ``ZCachedError`` when it cannot connect.
-    func blocking(connections: Int, rearmsQuickAck: Bool) throws -> ZCachedBlockingClient {
-        let shape = ClientShape(connections: connections, rearmsQuickAck: rearmsQuickAck)
+    func blocking(connections: Int, rearmsQuickAck: Bool, pipelines: Bool) throws -> ZCachedBlockingClient {
+        let shape = ClientShape(connections: connections, rearmsQuickAck: rearmsQuickAck, pipelines: pipelines)
         if let client = blockingClients[shape] { return client }
         let client = try ZCachedBlockingClient(configuration: target.clientConfiguration(connections: connections, rearmsQuickAck: rearmsQuickAck))
         blockingClients[shape] = client

@@ -41,6 +41,9 @@ struct LoadPlan: Sendable {
     /// batches of `rawDepth` requests, instead of from `pipeline` concurrent callers.
     var sendsBatches = false
 
+    /// Whether the SDK clients may have more than one request in flight on a connection.
+    var pipelines: Bool { sendsBatches || pipeline > 1 }
+
     /// How many callers (tasks or threads) an SDK client's load runs on.
     var sdkCallerCount: Int { sendsBatches ? connections : connections * pipeline }
 

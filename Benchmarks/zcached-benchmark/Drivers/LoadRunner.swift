@@ -40,7 +40,7 @@ struct LoadRunner: Sendable {
             }
             for failure in sockets.compactMap({ $0.strayBytesAfterRun() }) { strays.recordError(failure.kind) }
         case .blocking:
-            let sdk = try await connections.blocking(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck)
+            let sdk = try await connections.blocking(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck, pipelines: plan.pipelines)
             let budget = budget()
             (seconds, tallies) = try await timed(label, budget) {
                 try await onDedicatedThreads(plan.sdkCallerCount) { _ in
@@ -50,7 +50,7 @@ struct LoadRunner: Sendable {
                 }
             }
         case .async:
-            let sdk = try await connections.async(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck)
+            let sdk = try await connections.async(connections: plan.connections, rearmsQuickAck: plan.rearmsQuickAck, pipelines: plan.pipelines)
             let budget = budget()
             (seconds, tallies) = try await timed(label, budget) {
                 let connections = sdk.pool.all
@@ -76,7 +76,7 @@ struct LoadRunner: Sendable {
 
     /// Stores the values the workload reads, through the kept single-connection async client.
     func populate(_ workload: Workload) async throws {
-        try await workload.populate(connections.async(connections: 1, rearmsQuickAck: true))
+        try await workload.populate(connections.async(connections: 1, rearmsQuickAck: true, pipelines: false))
     }
 
     /// What the progress line calls a run: the test, the client and how it sends.
