@@ -56,6 +56,11 @@ struct ComparisonReport {
             {
                 line += "; to raw without TCP_QUICKACK: \(Format.decimal(ratio, digits: 2))x"
             }
+            // The table shows the median runs only; failures in any run make the ratio measure
+            // something else (a stalled raw socket inflates it, failed SDK requests deflate it).
+            if comparison.errorCount > 0 {
+                line += "; NOT COMPARABLE: \(comparison.errorCount) failed requests across all runs"
+            }
             Swift.print(line)
         } else if comparison.raw != nil {
             Swift.print("ratio to raw: none (the raw baseline completed no request)")
@@ -93,6 +98,9 @@ struct ComparisonReport {
         var runs: [Run]
         var ratioToRaw: Double?
         var roundRatios: [Double]
+        /// Failed requests in every run of every round, SDK and raw; any makes the ratio
+        /// not comparable.
+        var errorsAllRuns: Int
         var goal: GoalVerdict?
     }
 
@@ -130,6 +138,7 @@ struct ComparisonReport {
             runs: runs,
             ratioToRaw: comparison.ratio,
             roundRatios: comparison.roundRatios,
+            errorsAllRuns: comparison.errorCount,
             goal: goal
         )
         printJSON(object)
