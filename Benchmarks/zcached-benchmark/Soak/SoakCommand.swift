@@ -83,6 +83,11 @@ struct SoakCommand: AsyncParsableCommand {
         faults.map { Set($0.split(separator: ",").map(String.init)) }
     }
 
+    /// What the header says about restarts: none when the first would fall after the run.
+    private var restartSchedule: String {
+        restartInterval > 0 && restartInterval < duration ? "a restart every \(Int(restartInterval)) s" : "no restart"
+    }
+
     func validate() throws {
         if let unknown = faultSelection?.subtracting(SoakChaos.faultNames).first {
             throw ValidationError("unknown fault \(unknown); known: \(SoakChaos.faultNames.joined(separator: ", "))")
@@ -111,7 +116,7 @@ struct SoakCommand: AsyncParsableCommand {
         let deadline = start + .seconds(duration)
         var memory = MemoryWatch()
         print("zcached-benchmark soak against \(target.description): \(Int(duration)) s, \(tasks) async tasks and \(threads) blocking threads on \(connections) + \(connections) connections")
-        print(target.embedded == nil ? "no faults: they need the embedded server" : "a random fault every \(faultInterval) s\(restartInterval > 0 ? ", a restart every \(Int(restartInterval)) s" : "")")
+        print(target.embedded == nil ? "no faults: they need the embedded server" : "a random fault every \(faultInterval) s, \(restartSchedule)")
 
         let running = ZCachedLock(2)
         async let asyncWork: Void = {
