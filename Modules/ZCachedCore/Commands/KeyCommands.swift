@@ -121,13 +121,28 @@ extension ZCachedKeyCommands {
                 }
             }
         }
+        /// The requested keys' values. The server answers each distinct requested key once, a
+        /// missing one with null (PROTOCOL.md §6, MGET), so a map with more entries than keys
+        /// were asked for, or without one of them, is another request's reply: a reply of the
+        /// wrong shape. (Checking costs a dictionary lookup per requested key.)
         public func response(from reply: ZCachedValue) throws(ZCachedError) -> [String: ZCachedValue] {
             let value = try reply.throwingServerError()
             guard case .map(let map) = value else { throw .unexpectedReply(value, expected: "map") }
+            guard map.count <= keys.count else {
+                throw .unexpectedReply(value, expected: "a map of at most \(keys.count) requested keys")
+            }
             var values: [String: ZCachedValue] = [:]
             values.reserveCapacity(map.count)
-            for entry in map where !entry.value.isNull {
-                values[entry.key] = entry.value
+            var answeredWithNull: Swift.Set<String> = []
+            for entry in map {
+                if entry.value.isNull {
+                    answeredWithNull.insert(entry.key)
+                } else {
+                    values[entry.key] = entry.value
+                }
+            }
+            for key in keys where values[key] == nil && !answeredWithNull.contains(key) {
+                throw .unexpectedReply(value, expected: "a map answering every requested key")
             }
             return values
         }

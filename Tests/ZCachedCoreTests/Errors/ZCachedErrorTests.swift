@@ -68,6 +68,20 @@ import ZCachedCore
         try ZCachedKeyCommands.Copy("a", to: "b").response(from: .simpleString("OK"))
     }
 
+    /// Another MGET's reply slipped onto this one fits "a map"; it must also answer exactly
+    /// the keys asked for (each distinct key once, a missing one with null).
+    @Test func anMGETAnsweredWithOtherKeysIsAReplyOfTheWrongShape() throws {
+        let mget = ZCachedKeyCommands.MGet(["a", "b", "a"])
+        let answered = ZCachedValue.map(["a": 1, "b": .null])
+        #expect(try mget.response(from: answered) == ["a": 1])
+        let withAForeignKey = ZCachedValue.map(["a": 1, "b": 2, "c": 3, "d": 4])
+        let missingOne = ZCachedValue.map(["a": 1, "c": 3])
+        for slipped in [withAForeignKey, missingOne] {
+            let error = try #require(throws: ZCachedError.self) { try mget.response(from: slipped) }
+            #expect(error.code == .unexpectedReply)
+        }
+    }
+
     @Test func anEchoAnsweredWithOtherTextIsAReplyOfTheWrongShape() throws {
         #expect(try ZCachedServerCommands.Echo("caf\u{E9}").response(from: "caf\u{E9}") == "caf\u{E9}")
         let slipped = try #require(throws: ZCachedError.self) { try ZCachedServerCommands.Echo("mine").response(from: "another's") }
