@@ -97,6 +97,7 @@ import ZCachedTesting
     /// The inputs of PROTOCOL.md §6.1–§6.4.
     static let crashingInputs: [String] = [
         "*0\r\n",
+        "*00\r\n",
         "*2\r\n$3\r\nGET\r\n:1\r\n",
         "*2\r\n$6\r\nDELETE\r\n:1\r\n",
         "*2\r\n$6\r\nsizeof\r\n#t\r\n",
@@ -122,6 +123,19 @@ import ZCachedTesting
             let revived = try RawTestConnection(host: server.host, port: server.port)
             try revived.send(Self.ping)
             #expect(try revived.receiveReplies(1) == Self.pong)
+        }
+    }
+
+    /// A request that fails to parse gets its error from the real server before any command
+    /// runs, even when an element read before the failure would crash one (checked against a
+    /// real zcached on 2026-12-03: `-ERR unprocessable`, and it kept serving).
+    @Test func aRequestThatFailsToParseGetsItsErrorEvenWithCrashEmulation() async throws {
+        try await Self.withConnection { server, raw in
+            server.faults.emulatesCrashes = true
+            try raw.send(Array("*3\r\n$3\r\nGET\r\n:1\r\n$0\r\n\r\n".utf8) + [0x03])
+            #expect(try raw.receiveReplies(1) == Array("-ERR unprocessable\r\n".utf8) + [0x03])
+            try raw.send(Self.ping)
+            #expect(try raw.receiveReplies(1) == Self.pong)
         }
     }
 

@@ -4,11 +4,18 @@ import ZCachedCore
 /// ``ZCachedFaultInjector/emulatesCrashes``.
 enum CrashingRequest {
     /// Whether the request would crash the real server.
+    ///
+    /// The real server parses the whole request before it runs it, so a request that fails to
+    /// parse gets its error reply even when an element read before the failure would crash a
+    /// command (`GET :1` followed by an empty bulk string answers `-ERR unprocessable`); only the
+    /// empty array, which fails the parse, crashes.
     /// - Parameters:
     ///   - frame: The frame's bytes, without its `0x03`.
     ///   - elements: The elements the parser read (possibly fewer than declared after an error).
-    static func crashes(frame: UnsafeRawBufferPointer, elements: [ZCachedValue]) -> Bool {
+    ///   - parsed: Whether the whole request parsed.
+    static func crashes(frame: UnsafeRawBufferPointer, elements: [ZCachedValue], parsed: Bool) -> Bool {
         guard let name = elements.first else { return isEmptyArray(frame) }
+        guard parsed else { return false }
         guard case .bulkString(let command) = name else {
             return !isString(name)  // §6.3
         }
@@ -21,10 +28,13 @@ enum CrashingRequest {
         return false
     }
 
-    /// Whether the frame declares an array of no elements (`*0`, §6.1).
+    /// Whether the frame declares an array of no elements (`*0`, `*00`, §6.1).
     private static func isEmptyArray(_ frame: UnsafeRawBufferPointer) -> Bool {
-        frame.count >= 3 && frame[0] == UInt8(ascii: "*") && frame[1] == UInt8(ascii: "0")
-            && (frame[2] == 0x0D || frame[2] == 0x0A)
+        guard frame.first == UInt8(ascii: "*") else { return false }
+        let zeros = frame.dropFirst().prefix { $0 == UInt8(ascii: "0") }.count
+        guard zeros > 0, 1 + zeros < frame.count else { return false }
+        let next = frame[1 + zeros]
+        return next == 0x0D || next == 0x0A
     }
 
     private static func isString(_ value: ZCachedValue) -> Bool {

@@ -118,7 +118,9 @@ final class ServerChannelHandler: ChannelInboundHandler {
                 return error
             }
         }
-        if faults.emulatesCrashes, frame.withUnsafeReadableBytes({ CrashingRequest.crashes(frame: $0, elements: elements) }) {
+        if faults.emulatesCrashes,
+            frame.withUnsafeReadableBytes({ CrashingRequest.crashes(frame: $0, elements: elements, parsed: parseError == nil) })
+        {
             _ = statistics.recordRequest()
             crash(context: context)
             return
