@@ -70,9 +70,7 @@ final class ServerChannelHandler: ChannelInboundHandler {
         // bytes already held: more than the limit closes the connection with no reply.
         while !isClosing, bytes.readableBytes > 0 {
             guard deframer.bufferedByteCount <= maximumRequestSize else {
-                isClosing = true
-                faulted.append(.close(reset: false))
-                writePendingReplies(context: context)
+                closeOncePendingRepliesAreWritten(context: context)
                 return
             }
             deframer.append(bytes.readSlice(length: min(bytes.readableBytes, Self.readSize))!)
@@ -93,6 +91,12 @@ final class ServerChannelHandler: ChannelInboundHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
+        closeOncePendingRepliesAreWritten(context: context)
+    }
+
+    /// Stops reading requests and closes the connection once the replies already owed are
+    /// written (delayed ones after their delay).
+    private func closeOncePendingRepliesAreWritten(context: ChannelHandlerContext) {
         isClosing = true
         faulted.append(.close(reset: false))
         writePendingReplies(context: context)

@@ -109,8 +109,7 @@ public final class ZCachedTestServer: Sendable {
             guard case .listening(let channel) = listener else { return nil }
             return channel
         }
-        try? await channel?.close()
-        await services.connections.closeAll()
+        await stop(channel)
     }
 
     /// Stops accepting, closes every connection, then listens again on the same port.
@@ -120,21 +119,20 @@ public final class ZCachedTestServer: Sendable {
     ///   `ChannelError.ioOnClosedChannel` when the server was shut down, before or during the
     ///   restart (it then stays shut down), or when another restart is under way.
     public func restart() async throws {
-        let previous: (any Channel)?? = listener.withLock { listener in
+        let (mayRestart, previous): (Bool, (any Channel)?) = listener.withLock { listener in
             switch listener {
             case .listening(let channel):
                 listener = .restarting
-                return .some(channel)
+                return (true, channel)
             case .stopped:
                 listener = .restarting
-                return .some(nil)
+                return (true, nil)
             case .restarting, .shutDown:
-                return nil
+                return (false, nil)
             }
         }
-        guard let previous else { throw ChannelError.ioOnClosedChannel }
-        try? await previous?.close()
-        await services.connections.closeAll()
+        guard mayRestart else { throw ChannelError.ioOnClosedChannel }
+        await stop(previous)
         let channel: any Channel
         do {
             channel = try await services.bind(host: host, port: port)
@@ -152,8 +150,13 @@ public final class ZCachedTestServer: Sendable {
         guard isShutDown else { return }
         // Shut down while binding: nothing may stay open, the connections the new listener
         // accepted meanwhile included.
-        try? await channel.close()
-        await services.connections.closeAll()
+        await stop(channel)
         throw ChannelError.ioOnClosedChannel
+    }
+
+    /// Closes `channel`, the listener taken out of ``listener``, if any, then every connection.
+    private func stop(_ channel: (any Channel)?) async {
+        try? await channel?.close()
+        await services.connections.closeAll()
     }
 }

@@ -17,7 +17,7 @@ enum HashOrder {
             .enumerated()
             .sorted { ($0.element.hash, $0.offset) < ($1.element.hash, $1.offset) }
         let sorted = ranked.map(\.element.item)
-        guard sorted.count > 1, ranked.map(\.offset).elementsEqual(ranked.indices) else { return sorted }
+        guard sorted.count > 1, ranked.lazy.map(\.offset).elementsEqual(ranked.indices) else { return sorted }
         return Array(sorted.dropFirst()) + [sorted[0]]
     }
 
