@@ -121,30 +121,42 @@ extension ZCachedKeyCommands {
                 }
             }
         }
-        /// The requested keys' values. The server answers each distinct requested key once, a
-        /// missing one with null (PROTOCOL.md §6, MGET), so a map with more entries than keys
-        /// were asked for, or without one of them, is another request's reply: a reply of the
-        /// wrong shape. (Checking costs a dictionary lookup per requested key.)
+        /// The requested keys' values. The server answers each distinct requested key exactly
+        /// once, a missing one with null (PROTOCOL.md §6, MGET), so a map with another key, a key
+        /// twice, or a requested key left out is another request's reply: a reply of the wrong
+        /// shape.
         public func response(from reply: ZCachedValue) throws(ZCachedError) -> [String: ZCachedValue] {
             let value = try reply.throwingServerError()
             guard case .map(let map) = value else { throw .unexpectedReply(value, expected: "map") }
-            guard map.count <= keys.count else {
-                throw .unexpectedReply(value, expected: "a map of at most \(keys.count) requested keys")
+            guard map.count == keys.count ? answersEachKey(map) : answersEachDistinctKeyOnce(map) else {
+                throw .unexpectedReply(value, expected: "a map answering each distinct requested key once")
             }
             var values: [String: ZCachedValue] = [:]
             values.reserveCapacity(map.count)
-            var answeredWithNull: Swift.Set<String> = []
-            for entry in map {
-                if entry.value.isNull {
-                    answeredWithNull.insert(entry.key)
-                } else {
-                    values[entry.key] = entry.value
-                }
-            }
-            for key in keys where values[key] == nil && !answeredWithNull.contains(key) {
-                throw .unexpectedReply(value, expected: "a map answering every requested key")
-            }
+            for entry in map where !entry.value.isNull { values[entry.key] = entry.value }
             return values
+        }
+
+        /// Whether `map`, as long as `keys`, holds the same keys. With no key asked twice (the
+        /// common case) a set of the entries' keys would do, but so does the order-independent
+        /// sum of their hashes at a fraction of the cost: a different map passes only if the sums
+        /// collide (about 2^-64 for keys not crafted to). A key asked twice leaves the server's
+        /// map one entry short, so this also refuses a foreign entry in the repeat's room.
+        private func answersEachKey(_ map: ZCachedMap) -> Bool {
+            var requested = ZCachedKeySum()
+            var answered = ZCachedKeySum()
+            for (key, entry) in zip(keys, map) {
+                requested.add(key)
+                answered.add(entry.key)
+            }
+            return requested == answered
+        }
+
+        /// Whether `map`, shorter than `keys`, answers each distinct key exactly once: some key
+        /// was asked more than once (the server answers it once), or the map is another reply.
+        private func answersEachDistinctKeyOnce(_ map: ZCachedMap) -> Bool {
+            var unanswered = Swift.Set(keys)
+            return map.count == unanswered.count && map.allSatisfy { unanswered.remove($0.key) != nil }
         }
     }
 

@@ -76,10 +76,20 @@ import ZCachedCore
         #expect(try mget.response(from: answered) == ["a": 1])
         let withAForeignKey = ZCachedValue.map(["a": 1, "b": 2, "c": 3, "d": 4])
         let missingOne = ZCachedValue.map(["a": 1, "c": 3])
-        for slipped in [withAForeignKey, missingOne] {
+        // Three keys asked, two distinct: a third entry is foreign even though it fits the count.
+        let aForeignKeyInTheDuplicatesRoom = ZCachedValue.map(["a": 1, "b": .null, "c": 3])
+        let oneKeyTwice = ZCachedValue.map(ZCachedMap([("a", 1), ("a", .null)]))
+        for slipped in [withAForeignKey, missingOne, aForeignKeyInTheDuplicatesRoom, oneKeyTwice] {
             let error = try #require(throws: ZCachedError.self) { try mget.response(from: slipped) }
             #expect(error.code == .unexpectedReply)
         }
+        // No key asked twice: the map must hold the same keys, in any order.
+        let distinct = ZCachedKeyCommands.MGet(["a", "b", "c"])
+        #expect(try distinct.response(from: .map(["c": 3, "a": 1, "b": .null])) == ["a": 1, "c": 3])
+        let oneSwappedForAnother = try #require(throws: ZCachedError.self) {
+            try distinct.response(from: .map(["c": 3, "a": 1, "d": .null]))
+        }
+        #expect(oneSwappedForAnother.code == .unexpectedReply)
     }
 
     @Test func anEchoAnsweredWithOtherTextIsAReplyOfTheWrongShape() throws {
