@@ -176,6 +176,46 @@ struct AsyncClientReliabilityTests {
         }
     }
 
+    /// A restart longer than the connect attempts (zcached takes up to a second to stop) breaks
+    /// every connection; the next call must bring them back, not fail until the application
+    /// calls `reconnectBroken()`.
+    @Test func brokenConnectionsReconnectWhenACallFindsNoneUsable() async throws {
+        try await Self.withClient(poolSize: 2, connectionAttempts: 2) { client, server in
+            server.faults.refusesConnections = true
+            try await server.restart()
+            try await Reliability.waitUntil { client.pool.broken.count == 2 }
+            server.faults.refusesConnections = false
+            try await client.ping()
+            #expect(client.pool.connectedCount == 2, "the other broken connection reconnected too")
+        }
+    }
+
+    /// While the server is down, one call per backoff maximum tries again; the others fail fast
+    /// without a connect attempt.
+    @Test func onlyOneCallPerBackoffMaximumTriesBrokenConnectionsAgain() async throws {
+        try await Reliability.withServer { server in
+            var configuration = Reliability.configuration(server, poolSize: 1, connectionAttempts: 1)
+            configuration.connection.backoff = ExponentialBackoff(initial: .milliseconds(10), max: .seconds(600))
+            let client = ZCachedClient(configuration: configuration)
+            try await client.connect()
+            server.faults.refusesConnections = true
+            try await server.restart()
+            try await Reliability.waitUntil { client.pool.broken.count == 1 }
+            let beforeTrying = server.statistics.connectionsAccepted
+            let tried = await #expect(throws: ZCachedError.self) { try await client.ping() }
+            #expect(tried?.code == .noAvailableConnections)
+            try await Reliability.waitUntil { server.statistics.connectionsAccepted > beforeTrying }
+            let afterTrying = server.statistics.connectionsAccepted
+            server.faults.refusesConnections = false
+            let resting = await #expect(throws: ZCachedError.self) { try await client.ping() }
+            #expect(resting?.code == .noAvailableConnections)
+            #expect(server.statistics.connectionsAccepted == afterTrying, "no connect attempt within the rest")
+            #expect(await client.reconnectBroken() == 1, "reconnectBroken() is not held back")
+            try await client.ping()
+            await client.close()
+        }
+    }
+
     @Test func aRequestOverTheServerLimitClosesTheConnectionAndTheClientRecovers() async throws {
         try await Self.withClient(server: .init(maximumRequestSize: 1000), poolSize: 1) { client, server in
             let error = await #expect(throws: ZCachedError.self) {

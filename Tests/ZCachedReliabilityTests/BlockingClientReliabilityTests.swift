@@ -163,6 +163,21 @@ struct BlockingClientReliabilityTests {
         }
     }
 
+    /// A restart longer than the connect attempts breaks the connections; once the server is
+    /// back, the next call replaces them, without the application's help.
+    @Test func brokenConnectionsAreReplacedWhenACallFindsNoneUsable() async throws {
+        try await Self.withClient(poolSize: 2, connectionAttempts: 2) { client, server in
+            server.faults.refusesConnections = true
+            try await server.restart()
+            // A blocking connection finds its link gone when it is next used.
+            for _ in 0..<2 { #expect(throws: ZCachedError.self) { try client.ping() } }
+            #expect(client.pool.broken.count == 2)
+            server.faults.refusesConnections = false
+            try client.ping()
+            #expect(client.pool.count == 2 && client.pool.broken.isEmpty, "the other broken connection was replaced too")
+        }
+    }
+
     @Test func aRequestOverTheServerLimitClosesTheConnectionAndTheClientRecovers() async throws {
         try await Self.withClient(server: .init(maximumRequestSize: 1000), poolSize: 1) { client, _ in
             let error = #expect(throws: ZCachedError.self) {

@@ -36,6 +36,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     private let instrumentation: ZCachedInstrumentation
     /// ``configuration``'s connection settings, reporting state changes to ``instrumentation``.
     private let connectionConfiguration: ZCachedConnectionConfiguration
+    /// Lets one call per backoff maximum try the broken connections again.
+    private let recoveryGate: ZCachedRecoveryGate
     private var logger: Logger { instrumentation.logger }
 
     /// Makes a client; call ``connect()`` or ``run()`` before sending.
@@ -59,6 +61,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         self.eventLoopGroup = eventLoopGroup
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
+        self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
     }
 
     /// Makes a client on an existing pool (the Python client's `from_connection_pool`).
@@ -79,6 +82,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         self.eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
+        self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
         instrumentation.poolSizeChanged(to: pool.count)
     }
 
@@ -119,23 +123,49 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     }
 
     /// The least-loaded connected connection of the pool (see ``ZCachedPool/leastLoaded()``).
+    ///
+    /// Unlike ``send(_:)`` it never tries broken connections again.
     /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when the pool has no connection
     ///   that is connected or reconnecting.
     public func connection() throws(ZCachedError) -> ZCachedNIOConnection {
         try pool.leastLoaded()
     }
 
+    /// The least-loaded connected connection; when there is none, the broken connections are
+    /// tried again first if ``ZCachedConnectionConfiguration/reconnect`` is on and no other call
+    /// tried them within the backoff's longest delay (see `ZCachedRecoveryGate`).
+    private func usableConnection() async throws(ZCachedError) -> ZCachedNIOConnection {
+        do {
+            return try pool.leastLoaded()
+        } catch {
+            guard await reconnectBrokenWhenNoneIsUsable() else { throw error }
+            return try pool.leastLoaded()
+        }
+    }
+
+    /// Reconnects one broken connection and, once that worked (the server is back), the others.
+    /// - Returns: Whether one reconnected.
+    private func reconnectBrokenWhenNoneIsUsable() async -> Bool {
+        let broken = pool.broken
+        guard let first = broken.first, configuration.connection.reconnect, recoveryGate.claim() else { return false }
+        // A failed reconnect is logged, with the connection's id, as its state change.
+        guard (try? await first.reconnect()) != nil else { return false }
+        for other in broken.dropFirst() { try? await other.reconnect() }
+        return true
+    }
+
     /// Sends one command on the least-loaded connection and waits for its typed response,
     /// recording it in the logs and metrics.
     /// - Parameter command: The command; it is validated before any byte is written.
     /// - Returns: The command's response.
-    /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on,
-    ///   otherwise as ``ZCachedAsyncCommandSender/send(_:)`` lists.
+    /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on
+    ///   (when every connection is broken, one call per backoff maximum first tries to reconnect
+    ///   them), otherwise as ``ZCachedAsyncCommandSender/send(_:)`` lists.
     public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.
         do {
-            let response = try await connection().send(command)
+            let response = try await usableConnection().send(command)
             instrumentation.record(command, measurement, error: nil)
             return response
         } catch {
@@ -161,7 +191,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         guard !commands.isEmpty else { return [] }
         let measurements = instrumentation.start(commands)
         do {
-            let outcomes = try await connection().pipeline(commands)
+            let outcomes = try await usableConnection().pipeline(commands)
             instrumentation.record(commands, measurements, outcomes: outcomes)
             return outcomes
         } catch {

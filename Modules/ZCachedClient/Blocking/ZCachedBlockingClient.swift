@@ -28,6 +28,8 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     private let instrumentation: ZCachedInstrumentation
     /// ``configuration``'s connection settings, reporting state changes to ``instrumentation``.
     private let connectionConfiguration: ZCachedConnectionConfiguration
+    /// Lets one call per backoff maximum replace the broken connections.
+    private let recoveryGate: ZCachedRecoveryGate
 
     /// Opens ``ZCachedConfiguration/poolSize`` connections.
     /// - Parameters:
@@ -49,6 +51,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         self.pool = ZCachedPool()
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
+        self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
         try configuration.validate()
         do {
             try extend(by: configuration.poolSize)
@@ -77,6 +80,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         self.pool = pool
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
+        self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
         instrumentation.poolSizeChanged(to: pool.count)
     }
 
@@ -84,21 +88,49 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// that reconnects as this request is sent on it.
     /// - Throws: ``ZCachedError/Code/noAvailableConnections`` when none is connected or
     ///   reconnecting.
+    ///
+    /// Unlike ``send(_:)`` it never replaces broken connections.
     public func connection() throws(ZCachedError) -> ZCachedPOSIXConnection {
         try pool.leastLoaded()
+    }
+
+    /// The least-loaded connection that can serve now; when there is none, the broken
+    /// connections are replaced first if ``ZCachedConnectionConfiguration/reconnect`` is on and
+    /// no other call tried within the backoff's longest delay (see `ZCachedRecoveryGate`).
+    private func usableConnection() throws(ZCachedError) -> ZCachedPOSIXConnection {
+        do {
+            return try pool.leastLoaded()
+        } catch {
+            guard replaceBrokenWhenNoneIsUsable() else { throw error }
+            return try pool.leastLoaded()
+        }
+    }
+
+    /// Opens one connection in place of the broken ones and, once that worked (the server is
+    /// back), replaces the others too. A blocking connection cannot reconnect once broken.
+    /// - Returns: Whether one opened.
+    private func replaceBrokenWhenNoneIsUsable() -> Bool {
+        let brokenCount = pool.broken.count
+        guard brokenCount > 0, configuration.connection.reconnect, recoveryGate.claim() else { return false }
+        // A failed connect is logged and counted by `extend(by:)`.
+        guard (try? extend(by: 1)) != nil else { return false }
+        let removed = cleanUpBroken()
+        try? extend(by: removed - 1)
+        return true
     }
 
     /// Sends one command on the least-loaded connection and blocks until its typed response
     /// arrives, recording it in the logs and metrics.
     /// - Parameter command: The command; it is validated before any byte is written.
     /// - Returns: The command's response.
-    /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on,
-    ///   otherwise as ``ZCachedBlockingCommandSender/send(_:)`` lists.
+    /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on
+    ///   (when every connection is broken, one call per backoff maximum first tries to replace
+    ///   them), otherwise as ``ZCachedBlockingCommandSender/send(_:)`` lists.
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.
         do {
-            let response = try connection().send(command)
+            let response = try usableConnection().send(command)
             instrumentation.record(command, measurement, error: nil)
             return response
         } catch {
@@ -124,7 +156,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         guard !commands.isEmpty else { return [] }
         let measurements = instrumentation.start(commands)
         do {
-            let outcomes = try connection().pipeline(commands)
+            let outcomes = try usableConnection().pipeline(commands)
             instrumentation.record(commands, measurements, outcomes: outcomes)
             return outcomes
         } catch {

@@ -35,7 +35,8 @@ public struct ZCachedConfiguration: Sendable {
     ///   - tls: TLS settings; plain TCP unless given.
     ///   - connectTimeout: 5 s unless given.
     ///   - requestTimeout: The seed's `timeout_limit`; 5 s unless given.
-    ///   - reconnect: Whether broken connections reconnect; `true` unless given.
+    ///   - reconnect: Whether a connection whose link breaks reconnects, and whether the clients
+    ///     try broken connections again when none is usable; `true` unless given.
     ///   - connectionAttempts: Connect attempts per (re)connect; 3 unless given.
     ///   - backoff: Delays between attempts; 100 ms doubling to 5 s unless given.
     ///   - bufferSize: Socket receive buffer hint; the system's default unless given.

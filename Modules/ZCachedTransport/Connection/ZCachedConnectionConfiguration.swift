@@ -49,7 +49,8 @@ public struct ZCachedConnectionConfiguration: Sendable {
     /// only when it is off by more than 1/32 of this value, so one of its requests may fail up to
     /// that much later than the deadline.
     public var requestTimeout: Duration
-    /// Whether to reconnect when the link breaks.
+    /// Whether to reconnect when the link breaks. The clients also read it to decide whether to
+    /// try broken connections again when none is usable.
     public var reconnect: Bool
     /// How many connect attempts to make, first connect and each reconnect alike; at least 1.
     public var connectionAttempts: Int
