@@ -71,6 +71,15 @@ enum CodableClientSupport {
         }
     }
 
+    @Test func payloadlessEnumCasesAndEmptyDictionariesGoThroughTheServer() async throws {
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("empty")
+            let job = ValueEncoderTests.Job(state: .idle, headers: [:], extra: .init())
+            try await client.set(p, encoding: job)
+            #expect(try await client.get(p, decoding: ValueEncoderTests.Job.self) == job)
+        }
+    }
+
     @Test func encodingAndDecodingFailuresBecomeZCachedErrorsNamingTheField() async throws {
         try await CodableClientSupport.withAsyncClient { client in
             let p = CodableClientSupport.uniquePrefix("errors")

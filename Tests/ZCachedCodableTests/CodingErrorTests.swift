@@ -6,8 +6,6 @@ import ZCachedCore
 @Suite struct CodingErrorTests {
     struct Friend: Codable { var name: String }
     struct Group: Codable { var title: String; var friends: [Friend] }
-    struct Empty: Codable {}
-    struct Holder: Codable { var inner: Empty }
     struct Wide: Codable { var big: UInt64 }
     struct Narrow: Codable { var small: Int8; var ratio: Float? }
 
@@ -57,11 +55,6 @@ import ZCachedCore
         let long = String(repeating: "k", count: 100) + "\n"
         let cut = describe(encodingError { try ZCachedValueEncoder().encode([long: 1]) })
         #expect(cut?.path == String(repeating: "k", count: 64) + "…")
-    }
-
-    @Test func emptyStructsAndDictionariesAreRefusedNamingTheField() throws {
-        #expect(describe(encodingError { try ZCachedValueEncoder().encode(Holder(inner: Empty())) })?.path == "inner")
-        #expect(describe(encodingError { try ZCachedValueEncoder().encode([String: Int]()) })?.text.contains("empty") == true)
     }
 
     @Test func integersBeyondInt64AreRefused() throws {

@@ -18,6 +18,35 @@ import ZCachedCore
         try decoder.decode(Value.self, from: encoder.encode(value))
     }
 
+    enum JobState: Codable, Equatable { case idle, failed(String) }
+    struct Nothing: Codable, Equatable {}
+    struct Job: Codable, Equatable {
+        var state: JobState
+        var headers: [String: String]
+        var extra: Nothing
+    }
+
+    /// The server refuses an empty map; `{"case": {}}` (an enum case without payload), an empty
+    /// dictionary and an empty struct are stored as an empty array and read back.
+    @Test func emptyMapsAndPayloadlessEnumCasesAreStoredAsEmptyArrays() throws {
+        #expect(try encoder.encode([String: Int]()) == .array([]))
+        #expect(try encoder.encode(JobState.idle) == .map(["idle": .array([])]))
+        let job = Job(state: .idle, headers: [:], extra: Nothing())
+        #expect(try roundTrip(job) == job)
+        #expect(try roundTrip(JobState.failed("x")) == .failed("x"))
+        #expect(try roundTrip([String: Int]()) == [:])
+    }
+
+    /// `Duration`'s own form, two halves of a 128-bit count, has a low half above `Int64.max`
+    /// for 10 s or any negative duration; it is stored as its components instead.
+    @Test func durationsRoundTripExactly() throws {
+        struct Job: Codable, Equatable { var timeout: Duration }
+        #expect(try encoder.encode(Duration.seconds(30)) == .array([30, 0]))
+        for duration: Duration in [.seconds(30), .seconds(-1.5), .nanoseconds(1), .zero, .seconds(Int64.max)] {
+            #expect(try roundTrip(Job(timeout: duration)) == Job(timeout: duration))
+        }
+    }
+
     @Test func primitivesMapToTheServersTypes() throws {
         #expect(try encoder.encode(42) == .integer(42))
         #expect(try encoder.encode(Int8(-3)) == .integer(-3))

@@ -16,9 +16,17 @@ final class ZCachedDecoderImplementation: Decoder {
         self.fields = fields
     }
 
-    /// - Throws: `DecodingError.typeMismatch` unless the value is a map.
+    /// An empty array reads as an empty map: the encoder stores empty maps that way, since the
+    /// server refuses them.
+    /// - Throws: `DecodingError.typeMismatch` unless the value is a map or an empty array.
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .map(let map) = value else { throw ZCachedCodingErrors.typeMismatch([String: Any].self, value, codingPath, expected: "a map (a struct or dictionary)") }
+        let map: ZCachedMap
+        switch value {
+        case .map(let entries): map = entries
+        case .array(let elements) where elements.isEmpty: map = ZCachedMap()
+        default:
+            throw ZCachedCodingErrors.typeMismatch([String: Any].self, value, codingPath, expected: "a map (a struct or dictionary)")
+        }
         var entries: [String: ZCachedValue] = [:]
         entries.reserveCapacity(map.count)
         for entry in map {

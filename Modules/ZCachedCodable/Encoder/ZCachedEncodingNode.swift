@@ -77,9 +77,8 @@ final class ZCachedEncodingNode {
     }
 
     /// The finished value.
-    /// - Throws: `EncodingError.invalidValue` naming the field for an empty map, which the
-    ///   server rejects, a value that encoded nothing, or containers of two kinds asked for in
-    ///   one place.
+    /// - Throws: `EncodingError.invalidValue` naming the field for a value that encoded nothing,
+    ///   or containers of two kinds asked for in one place.
     func resolve() throws(EncodingError) -> ZCachedValue {
         if let conflict { throw ZCachedCodingErrors.invalidValue(value, codingPath, conflict) }
         switch kind {
@@ -93,13 +92,10 @@ final class ZCachedEncodingNode {
             for element in elements { resolved.append(try element.resolve()) }
             return isUnorderedSet ? .unorderedSet(resolved) : .array(resolved)
         case .map:
-            guard !mapKeys.isEmpty else {
-                throw ZCachedCodingErrors.invalidValue(
-                    ZCachedMap(),
-                    codingPath,
-                    "is an empty struct or dictionary; the server rejects empty maps"
-                )
-            }
+            // The server refuses an empty map (PROTOCOL.md §2), so an empty dictionary, a
+            // struct with nothing to encode or an enum case without payload (`{"case": {}}`)
+            // is stored as an empty array, which a keyed container reads back as empty.
+            guard !mapKeys.isEmpty else { return .array([]) }
             var entries: [ZCachedMap.Entry] = []
             entries.reserveCapacity(mapKeys.count)
             for key in mapKeys { entries.append(ZCachedMap.Entry(key: key, value: try mapChildren[key]!.resolve())) }

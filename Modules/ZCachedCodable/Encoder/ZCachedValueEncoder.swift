@@ -15,8 +15,11 @@ import ZCachedCore
 /// | `Data` | base64 bulk string; empty data is an empty array |
 /// | `Date` | under ``dateStrategy`` |
 /// | `URL` | its absolute string, under ``stringStrategy`` |
+/// | `Duration` | `[seconds, attoseconds]`, exact |
 ///
-/// An empty struct or dictionary would be an empty map, which the server rejects; it is refused.
+/// An empty struct or dictionary, or an enum case without payload (`{"case": {}}` since Swift
+/// 5.5), would be an empty map, which the server rejects; it is stored as an empty array, which
+/// ``ZCachedValueDecoder`` reads back as an empty map.
 public struct ZCachedValueEncoder: Sendable {
     /// How strings the server cannot store are handled. Default ``ZCachedStringStrategy/refuse``.
     public var stringStrategy: ZCachedStringStrategy
@@ -45,8 +48,9 @@ public struct ZCachedValueEncoder: Sendable {
     /// - Returns: The value to store.
     /// - Throws: `EncodingError.invalidValue`, whose coding path and description name the field,
     ///   for a string the server cannot store (under ``ZCachedStringStrategy/refuse``), an
-    ///   integer outside the 64-bit signed range, an empty struct or dictionary, or a value that
-    ///   encodes nothing; and whatever `value.encode(to:)` itself throws.
+    ///   integer outside the 64-bit signed range, a date the date strategy cannot write, a
+    ///   value that encodes nothing, or containers of two kinds asked for in one place; and
+    ///   whatever `value.encode(to:)` itself throws.
     public func encode<Value: Encodable>(_ value: Value) throws -> ZCachedValue {
         let root = ZCachedEncodingNode(codingPath: [])
         try ZCachedEncoderImplementation.encode(value, into: root, options: options)

@@ -1,7 +1,7 @@
 import ZCachedCore
 
 /// A type the encoder and decoder convert directly, without asking it to encode itself:
-/// the numbers, `Bool`, `String`, and `Data`, `Date` and `URL` (see `+Foundation`).
+/// the numbers, `Bool`, `String`, `Duration`, and `Data`, `Date` and `URL` (see `+Foundation`).
 protocol ZCachedCodablePrimitive {
     /// Reads the value from a stored one.
     /// - Throws: `DecodingError` naming `codingPath` when `value` has another type or is out of range.
@@ -88,6 +88,27 @@ extension Bool: ZCachedCodablePrimitive {
     func zcachedValue(options: ZCachedCodingOptions, codingPath: [any CodingKey]) -> ZCachedValue { .boolean(self) }
 
     static var zcachedPlaceholder: Bool { false }
+}
+
+extension Duration: ZCachedCodablePrimitive {
+    /// Reads `[seconds, attoseconds]`.
+    init(zcachedValue value: ZCachedValue, options: ZCachedCodingOptions, codingPath: [any CodingKey]) throws(DecodingError) {
+        guard case .array(let parts) = value, parts.count == 2,
+            case .integer(let seconds) = parts[0], case .integer(let attoseconds) = parts[1]
+        else {
+            throw ZCachedCodingErrors.typeMismatch(Duration.self, value, codingPath, expected: "[seconds, attoseconds]")
+        }
+        self.init(secondsComponent: seconds, attosecondsComponent: attoseconds)
+    }
+
+    /// `[seconds, attoseconds]` (its `components`), exact and within the server's integers;
+    /// `Duration`'s own `Codable` form, the two halves of a 128-bit count, has an unsigned low
+    /// half above `Int64.max` for most durations (10 s, or any negative one).
+    func zcachedValue(options: ZCachedCodingOptions, codingPath: [any CodingKey]) -> ZCachedValue {
+        .array([.integer(components.seconds), .integer(components.attoseconds)])
+    }
+
+    static var zcachedPlaceholder: Duration { .zero }
 }
 
 extension String: ZCachedCodablePrimitive {
