@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import ZCachedClient
-import ZCachedCodable
+@testable import ZCachedCodable
 import ZCachedCore
 import ZCachedTesting
 
@@ -131,6 +131,48 @@ enum CodableClientSupport {
         }
     }
 
+    /// A hand-written `init(from:)` may read an optional with `decode(T?.self, forKey:)`; its
+    /// stored null comes back from MGET as absent, and must still read as nil.
+    @Test func aNilFieldReadWithDecodeOfAnOptionalLoadsBackAsNil() async throws {
+        struct Profile: Codable, Equatable {
+            var name: String
+            var nick: String?
+            enum CodingKeys: String, CodingKey { case name, nick }
+            init(name: String, nick: String?) {
+                self.name = name
+                self.nick = nick
+            }
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                name = try container.decode(String.self, forKey: .name)
+                nick = try container.decode(String?.self, forKey: .nick)
+            }
+        }
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("nilfield")
+            try await client.store(Profile(name: "Ann", nick: nil), prefix: p)
+            #expect(try await client.load(Profile.self, prefix: p) == Profile(name: "Ann", nick: nil))
+        }
+    }
+
+    /// The probe hands each field a placeholder; `UUID` decodes from a string, and the empty
+    /// one it once got stopped the probe, costing an MGET round per later field.
+    @Test func aUUIDFieldDoesNotStopTheFieldProbe() async throws {
+        struct Order: Codable, Equatable {
+            var id: UUID
+            var total: Double
+            var note: String
+        }
+        #expect(ZCachedFieldProbe.fields(of: Order.self, options: ZCachedValueDecoder().options) == ["id", "total", "note"])
+        try await CodableClientSupport.withAsyncClient { client in
+            let p = CodableClientSupport.uniquePrefix("uuid")
+            let order = Order(id: UUID(), total: 9.5, note: "n")
+            try await client.store(order, prefix: p)
+            #expect(try await client.get("\(p):id") == .bulkString(order.id.uuidString))
+            #expect(try await client.load(Order.self, prefix: p) == order)
+        }
+    }
+
     @Test func aSubclassStoredFieldPerKeyLoadsBackWithItsSuperclass() async throws {
         // The superclass's fields travel under `super`, which the probe must ask for.
         try await CodableClientSupport.withAsyncClient { client in
@@ -157,7 +199,7 @@ enum CodableClientSupport {
     }
 
     @Test func aDictionaryStoredFieldPerKeyCannotBeLoadedAndSaysSo() async throws {
-        // Its fields are its keys, which a load cannot know; it read as "nothing stored".
+        // Its fields are its keys, which a load cannot know: refused, not read as "nothing stored".
         try await CodableClientSupport.withAsyncClient { client in
             let p = CodableClientSupport.uniquePrefix("dictionary")
             try await client.store(["a": 1, "b": 2], prefix: p)

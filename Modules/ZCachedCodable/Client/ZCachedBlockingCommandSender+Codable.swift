@@ -88,7 +88,8 @@ extension ZCachedBlockingCommandSender {
         try mset(ZCachedCodableCommands.fieldPairs(value, prefix: prefix, separator: separator, encoder: encoder))
     }
 
-    /// Reads a value written by ``store(_:prefix:separator:encoder:)`` with one `MGET`.
+    /// Reads a value written by ``store(_:prefix:separator:encoder:)`` with one `MGET` (more for a type
+    /// whose `init(from:)` rejects placeholders, see below).
     ///
     /// Missing fields (and fields holding null, which MGET cannot tell apart) decode as `nil`
     /// for optionals, so a value whose fields are all `nil` loads as `nil`.
@@ -108,7 +109,8 @@ extension ZCachedBlockingCommandSender {
     /// - Returns: The value, or `nil` when none of its fields exist.
     /// - Throws: `ZCachedError/Code/unexpectedReply` naming the field, with its full key in
     ///   `ZCachedError/key`, when a required field is missing or does not decode;
-    ///   `ZCachedError/Code/invalidArgument` for a type without fixed coding keys (a dictionary).
+    ///   `ZCachedError/Code/invalidArgument` for a type without fixed coding keys (a dictionary)
+    ///   or a prefix or separator that cannot be part of a key; and what `mget` throws.
     public func load<Value: Decodable>(
         _ type: Value.Type,
         prefix: String,

@@ -37,7 +37,17 @@ struct ZCachedKeyedDecodingContainer<Key: CodingKey>: ZCachedKeyedDecodingForwar
     }
 
     func decodeValue<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value {
-        try ZCachedDecoderImplementation.decode(type, from: try requiredEntry(forKey: key), codingPath: codingPath + [key], options: decoder.options)
+        if let value = entry(forKey: key) {
+            return try ZCachedDecoderImplementation.decode(type, from: value, codingPath: codingPath + [key], options: decoder.options)
+        }
+        // In a field-per-key load, MGET answers a field stored as null like one never stored (both
+        // are absent from its result), so a fetched field that is absent reads as null where
+        // null is a value: `decode(T?.self, forKey:)` gets nil, as from the whole value.
+        if let fields = decoder.fields, fields.isFetched(key.stringValue), let optional = type as? any ExpressibleByNilLiteral.Type {
+            // The cast cannot fail: `optional` is `Value.self`.
+            return optional.init(nilLiteral: ()) as! Value
+        }
+        return try ZCachedDecoderImplementation.decode(type, from: try requiredEntry(forKey: key), codingPath: codingPath + [key], options: decoder.options)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {

@@ -16,6 +16,7 @@ import ZCachedCore
 /// | `Date` | under ``dateStrategy`` |
 /// | `URL` | its absolute string, under ``stringStrategy`` |
 /// | `Duration` | `[seconds, attoseconds]`, exact |
+/// | `UUID` | its `uuidString` |
 ///
 /// An empty struct or dictionary, or an enum case without payload (`{"case": {}}` since Swift
 /// 5.5), would be an empty map, which the server rejects; it is stored as an empty array, which

@@ -87,3 +87,20 @@ extension URL: ZCachedCodablePrimitive {
 
     static var zcachedPlaceholder: URL { URL(string: "about:blank")! }
 }
+
+extension UUID: ZCachedCodablePrimitive {
+    /// Reads the `uuidString` form.
+    init(zcachedValue value: ZCachedValue, options: ZCachedCodingOptions, codingPath: [any CodingKey]) throws(DecodingError) {
+        let text = try String(zcachedValue: value, options: options, codingPath: codingPath)
+        guard let uuid = UUID(uuidString: text) else { throw ZCachedCodingErrors.dataCorrupted(codingPath, "the string is not a UUID") }
+        self = uuid
+    }
+
+    /// The `uuidString`, as `UUID`'s own `Codable` form. A primitive so that the field probe of
+    /// `load` can hand out a valid one: the empty string it gives a `String` is not a UUID.
+    func zcachedValue(options: ZCachedCodingOptions, codingPath: [any CodingKey]) -> ZCachedValue {
+        .bulkString(uuidString)
+    }
+
+    static var zcachedPlaceholder: UUID { UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) }
+}
