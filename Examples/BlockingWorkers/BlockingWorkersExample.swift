@@ -75,7 +75,7 @@ struct BlockingWorkersExample {
         // Values the server would mangle are refused before a byte is written.
         do {
             try client.set("example:workers:note", "line one\nline two")
-        } catch {
+        } catch where error.code == .invalidArgument {
             print("Refused before sending: \(error)")
         }
 
