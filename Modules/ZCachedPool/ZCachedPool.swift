@@ -9,8 +9,8 @@ import ZCachedTransport
 /// ``ZCachedConnectionStatus`` offers. Selection picks, among the connections that can serve a
 /// request now, one that is not locked, preferring one on the caller's own thread (a task
 /// running on a connection's event loop, say in a server handler sharing the client's event
-/// loop group), then the fewest pending requests; when every one is locked it picks the
-/// least-loaded, and when none can serve, one that reconnects in the background. Connected
+/// loop group), then the fewest pending requests; when every one is locked it picks the same
+/// way among them, and when none can serve, one that reconnects in the background. Connected
 /// connections can serve, and so can reconnecting ones that reconnect when used (the blocking
 /// transport): they take their share, so a pool of them recovers its broken links as it is
 /// used. Ties rotate, so equally idle connections share the load. No polling, no sleeping:
@@ -155,8 +155,15 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     /// - Returns: The removed connections.
     public func removeBroken() -> [Connection] {
         connections.withLock { connections in
-            let removed = connections.filter { $0.state == .broken || $0.state == .closed }
-            connections.removeAll { $0.state == .broken || $0.state == .closed }
+            // Each state read once: read twice, a connection changing state in between (a
+            // reconnect starting) could be returned for closing yet kept, or dropped unclosed.
+            var removed: [Connection] = []
+            connections.removeAll { connection in
+                let state = connection.state
+                guard state == .broken || state == .closed else { return false }
+                removed.append(connection)
+                return true
+            }
             return removed
         }
     }

@@ -143,6 +143,23 @@ struct AsyncClientReliabilityTests {
         await client.close()
     }
 
+    /// A service group cancelled during start-up must not open the rest of the pool only to close
+    /// it: that churn is what silences other connections on the real server (§4.2).
+    @Test func aCancelledConnectOpensNoConnection() async throws {
+        try await Reliability.withServer { server in
+            let client = ZCachedClient(configuration: Reliability.configuration(server, poolSize: 2))
+            let connecting = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await client.connect()
+            }
+            let error = await #expect(throws: ZCachedError.self) { try await connecting.value }
+            #expect(error?.code == .cancelled)
+            #expect(client.pool.count == 0)
+            #expect(server.statistics.connectionsAccepted == 0)
+            await client.close()
+        }
+    }
+
     @Test func aConnectionThatFinishesOpeningAfterCloseIsClosedNotKept() async throws {
         try await Reliability.withServer { server in
             let gate = ConnectGate()

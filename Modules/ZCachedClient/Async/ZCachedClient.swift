@@ -207,12 +207,16 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// - Throws: ``ZCachedError/Code/connectFailed`` when one cannot be opened;
     ///   ``ZCachedError/Code/invalidArgument`` before any attempt when the connection
     ///   configuration is out of range (a client made with `init(pool:)` is not checked earlier);
-    ///   ``ZCachedError/Code/cancelled`` when the task is cancelled while waiting to retry;
-    ///   ``ZCachedError/Code/connectionClosed`` when the client is closed meanwhile.
+    ///   ``ZCachedError/Code/cancelled`` when the task is cancelled before a connection starts
+    ///   opening or while waiting to retry; ``ZCachedError/Code/connectionClosed`` when the
+    ///   client is closed meanwhile.
     public func extend(by count: Int) async throws(ZCachedError) {
         let generation = pool.generation
         for _ in 0..<max(0, count) {
             do throws(ZCachedError) {
+                // Cancelled (a service group shutting down during start-up): open no more links
+                // only to close them, the churn the server handles badly (PROTOCOL.md §4.2).
+                if Task.isCancelled { throw ZCachedError(code: .cancelled, message: "cancelled while extending the pool") }
                 let connection = try await ZCachedNIOConnection.connect(configuration: connectionConfiguration, eventLoopGroup: eventLoopGroup)
                 guard pool.add([connection], ifNotEmptiedSince: generation) else {
                     await connection.close()

@@ -95,7 +95,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     public var state: ZCachedConnectionState { publishedState.load(ordering: .acquiring) }
 
     /// Whether requests are queueing behind a full in-flight window. An approximation from the
-    /// pending count: a request of average size fits while fewer than a handful are pending.
+    /// pending count: 64 small requests (a GET of a short key is ~25 bytes) fit the 4096-byte
+    /// window, while requests of a kilobyte queue from the fourth on, before this says so.
     public var isLocked: Bool { pendingRequestCount >= Self.lockedPendingCount }
     private static let lockedPendingCount = 64
 
