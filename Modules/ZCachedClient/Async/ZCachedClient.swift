@@ -144,10 +144,15 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     }
 
     /// Reconnects one broken connection and, once that worked (the server is back), the others.
+    /// The caller waits for it: up to ``ZCachedConnectionConfiguration/connectionAttempts``
+    /// connect attempts and their backoff delays. Meanwhile other calls are handed the
+    /// connection being reconnected and fail fast with `connectionClosed`, unsent.
     /// - Returns: Whether one reconnected.
     private func reconnectBrokenWhenNoneIsUsable() async -> Bool {
+        guard configuration.connection.reconnect, !Task.isCancelled else { return false }
         let broken = pool.broken
-        guard let first = broken.first, configuration.connection.reconnect, recoveryGate.claim() else { return false }
+        guard let first = broken.first, recoveryGate.claim() else { return false }
+        defer { recoveryGate.finish() }
         // A failed reconnect is logged, with the connection's id, as its state change.
         guard (try? await first.reconnect()) != nil else { return false }
         for other in broken.dropFirst() { try? await other.reconnect() }
@@ -159,8 +164,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// - Parameter command: The command; it is validated before any byte is written.
     /// - Returns: The command's response.
     /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on
-    ///   (when every connection is broken, one call per backoff maximum first tries to reconnect
-    ///   them), otherwise as ``ZCachedAsyncCommandSender/send(_:)`` lists.
+    ///   (when every connection is broken, the call may first try to reconnect them; see
+    ///   <doc:Reliability>), otherwise as ``ZCachedAsyncCommandSender/send(_:)`` lists.
     public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.

@@ -107,15 +107,20 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     }
 
     /// Opens one connection in place of the broken ones and, once that worked (the server is
-    /// back), replaces the others too. A blocking connection cannot reconnect once broken.
+    /// back), replaces the others too, back to the pool's size before. A blocking connection
+    /// cannot reconnect once broken. The calling thread waits for it: up to
+    /// ``ZCachedConnectionConfiguration/connectionAttempts`` connect attempts per connection.
     /// - Returns: Whether one opened.
     private func replaceBrokenWhenNoneIsUsable() -> Bool {
-        let brokenCount = pool.broken.count
-        guard brokenCount > 0, configuration.connection.reconnect, recoveryGate.claim() else { return false }
-        // A failed connect is logged and counted by `extend(by:)`.
-        guard (try? extend(by: 1)) != nil else { return false }
-        let removed = cleanUpBroken()
-        try? extend(by: removed - 1)
+        guard configuration.connection.reconnect, !pool.broken.isEmpty, recoveryGate.claim() else { return false }
+        defer { recoveryGate.finish() }
+        // Read once: a `close()` from another thread during the recovery must stop every add.
+        let generation = pool.generation
+        let size = pool.count
+        // A failed connect is logged and counted by `open(_:ifNotEmptiedSince:)`.
+        guard (try? open(1, ifNotEmptiedSince: generation)) != nil else { return false }
+        cleanUpBroken()
+        try? open(size - pool.count, ifNotEmptiedSince: generation)
         return true
     }
 
@@ -124,8 +129,8 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// - Parameter command: The command; it is validated before any byte is written.
     /// - Returns: The command's response.
     /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on
-    ///   (when every connection is broken, one call per backoff maximum first tries to replace
-    ///   them), otherwise as ``ZCachedBlockingCommandSender/send(_:)`` lists.
+    ///   (when every connection is broken, the call may first try to replace them; see
+    ///   <doc:Reliability>), otherwise as ``ZCachedBlockingCommandSender/send(_:)`` lists.
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.
@@ -176,7 +181,12 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///   checked earlier); ``ZCachedError/Code/connectionClosed`` when the client is closed
     ///   meanwhile.
     public func extend(by count: Int) throws(ZCachedError) {
-        let generation = pool.generation
+        try open(count, ifNotEmptiedSince: pool.generation)
+    }
+
+    /// Opens `count` connections and adds them, unless the pool was emptied (closed) since
+    /// `generation`; as ``extend(by:)`` throws.
+    private func open(_ count: Int, ifNotEmptiedSince generation: UInt64) throws(ZCachedError) {
         for _ in 0..<max(0, count) {
             do throws(ZCachedError) {
                 let connection = try ZCachedPOSIXConnection(configuration: connectionConfiguration)

@@ -4,26 +4,39 @@ import ZCachedCore
 ///
 /// A connection is broken after ``ZCachedConnectionConfiguration/connectionAttempts`` failed
 /// attempts, which a server restart longer than the backoff delays is enough for. A call that
-/// then finds no usable connection tries the broken ones again, but the clients let only one
-/// call do so per `rest` (the backoff's longest delay): during a long outage the others fail fast
-/// with ``ZCachedError/Code/noAvailableConnections`` instead of each waiting out connect
-/// attempts, and a server that is back is used again within `rest` of the next call.
+/// then finds no usable connection tries the broken ones again, but only one call at a time,
+/// and none for `rest` (the backoff's longest delay) after it finished: during a long outage the
+/// other calls fail fast instead of each waiting out connect attempts, the pool never grows
+/// from two recoveries at once, and a server that is back is used again within `rest` of the
+/// next call.
 struct ZCachedRecoveryGate: Sendable {
-    private let rest: Duration
-    private let notBefore = ZCachedLock<ContinuousClock.Instant?>(nil)
+    private enum State {
+        /// No recovery runs; the next may start at the instant, or at once when `nil`.
+        case resting(until: ContinuousClock.Instant?)
+        case recovering
+    }
 
-    /// Makes a gate that opens at once, then once per `rest`.
+    private let rest: Duration
+    private let state = ZCachedLock<State>(.resting(until: nil))
+
+    /// Makes a gate that opens at once, then `rest` after each recovery ends.
     init(rest: Duration) {
         self.rest = rest
     }
 
-    /// Whether the caller may try now; when it may, no other caller may for `rest`.
+    /// Whether the caller may recover now; when it may, it must call ``finish()`` when done.
     func claim() -> Bool {
         let now = ContinuousClock.now
-        return notBefore.withLock { notBefore in
-            if let notBefore, now < notBefore { return false }
-            notBefore = now + rest
+        return state.withLock { state in
+            guard case .resting(let until) = state, until.map({ now >= $0 }) ?? true else { return false }
+            state = .recovering
             return true
         }
+    }
+
+    /// Ends the recovery the caller claimed; the next may start `rest` from now.
+    func finish() {
+        let until = ContinuousClock.now + rest
+        state.withLock { $0 = .resting(until: until) }
     }
 }

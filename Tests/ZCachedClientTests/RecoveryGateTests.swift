@@ -1,0 +1,20 @@
+import Testing
+@testable import ZCachedClient
+
+@Suite struct RecoveryGateTests {
+    /// Two recoveries at once would each open connections and overfill the pool; one that takes
+    /// longer than the rest (connect timeouts) must still keep others out until it ends.
+    @Test func oneRecoveryAtATimeThenARest() {
+        let resting = ZCachedRecoveryGate(rest: .seconds(600))
+        #expect(resting.claim(), "the first claim opens at once")
+        #expect(!resting.claim(), "no second recovery while one runs")
+        resting.finish()
+        #expect(!resting.claim(), "none within the rest after one ended")
+
+        let unrested = ZCachedRecoveryGate(rest: .zero)
+        #expect(unrested.claim())
+        #expect(!unrested.claim(), "not even with no rest while one runs")
+        unrested.finish()
+        #expect(unrested.claim())
+    }
+}
