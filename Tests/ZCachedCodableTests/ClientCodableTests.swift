@@ -137,21 +137,39 @@ enum CodableClientSupport {
         struct Profile: Codable, Equatable {
             var name: String
             var nick: String?
-            enum CodingKeys: String, CodingKey { case name, nick }
-            init(name: String, nick: String?) {
+            var title: String?
+            enum CodingKeys: String, CodingKey { case name, nick, title }
+            init(name: String, nick: String?, title: String?) {
                 self.name = name
                 self.nick = nick
+                self.title = title
             }
             init(from decoder: any Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
                 name = try container.decode(String.self, forKey: .name)
                 nick = try container.decode(String?.self, forKey: .nick)
+                title = try container.decodeNil(forKey: .title) ? nil : try container.decode(String.self, forKey: .title)
             }
+        }
+        /// Not an `Optional`, though `nil` can be written for it: a missing one is missing.
+        struct Marker: Codable, Equatable, ExpressibleByNilLiteral {
+            var text: String
+            init(text: String) { self.text = text }
+            init(nilLiteral: ()) { text = "" }
+        }
+        struct Tagged: Codable, Equatable {
+            var name: String
+            var marker: Marker
         }
         try await CodableClientSupport.withAsyncClient { client in
             let p = CodableClientSupport.uniquePrefix("nilfield")
-            try await client.store(Profile(name: "Ann", nick: nil), prefix: p)
-            #expect(try await client.load(Profile.self, prefix: p) == Profile(name: "Ann", nick: nil))
+            let profile = Profile(name: "Ann", nick: nil, title: nil)
+            try await client.store(profile, prefix: p)
+            #expect(try await client.load(Profile.self, prefix: p) == profile)
+            try await client.store(Tagged(name: "t", marker: Marker(text: "m")), prefix: "\(p):tagged")
+            try await client.delete("\(p):tagged:marker")
+            let missing = await #expect(throws: ZCachedError.self) { try await client.load(Tagged.self, prefix: "\(p):tagged") }
+            #expect(missing?.code == .unexpectedReply)
         }
     }
 

@@ -57,6 +57,39 @@ import ZCachedCore
         #expect(cut?.path == String(repeating: "k", count: 64) + "…")
     }
 
+    struct TextKey: CodingKey {
+        var stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// A nested container's key cannot be refused when it is asked for (the API does not
+    /// throw); it must still be refused by `encode`, naming the field, not later at send time.
+    @Test func anUnstorableKeyOfANestedContainerIsRefusedNamingTheField() throws {
+        struct NestedUnderBadKey: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: TextKey.self)
+                var nested = container.nestedContainer(keyedBy: TextKey.self, forKey: TextKey(stringValue: "a\nb"))
+                try nested.encode(1, forKey: TextKey(stringValue: "x"))
+            }
+        }
+        #expect(describe(encodingError { try ZCachedValueEncoder().encode(NestedUnderBadKey()) })?.path == #"a\nb"#)
+    }
+
+    /// A single value written over a container would drop what the container holds.
+    @Test func aSingleValueAfterAContainerInOnePlaceIsRefused() throws {
+        struct ValueOverMap: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                var keyed = encoder.container(keyedBy: TextKey.self)
+                try keyed.encode(1, forKey: TextKey(stringValue: "kept"))
+                var single = encoder.singleValueContainer()
+                try single.encode(2)
+            }
+        }
+        #expect(describe(encodingError { try ZCachedValueEncoder().encode(ValueOverMap()) })?.text.contains("single value after a container") == true)
+    }
+
     @Test func integersBeyondInt64AreRefused() throws {
         #expect(describe(encodingError { try ZCachedValueEncoder().encode(Wide(big: .max)) })?.path == "big")
     }

@@ -38,13 +38,18 @@ import ZCachedCore
     }
 
     /// `Duration`'s own form, two halves of a 128-bit count, has a low half above `Int64.max`
-    /// for 10 s or any negative duration; it is stored as its components instead.
+    /// for 10 s or any negative duration; it is stored as a map of its components instead.
     @Test func durationsRoundTripExactly() throws {
         struct Job: Codable, Equatable { var timeout: Duration }
-        #expect(try encoder.encode(Duration.seconds(30)) == .array([30, 0]))
-        for duration: Duration in [.seconds(30), .seconds(-1.5), .nanoseconds(1), .zero, .seconds(Int64.max)] {
+        #expect(try encoder.encode(Duration.seconds(30)) == .map(["seconds": 30, "attoseconds": 0]))
+        for duration: Duration in [.seconds(30), .seconds(-1.5), .nanoseconds(1), .zero, .seconds(Int64.max), .seconds(Int64.min)] {
             #expect(try roundTrip(Job(timeout: duration)) == Job(timeout: duration))
         }
+        // Beyond Int64.max seconds the components do not fit: refused, not a trap.
+        #expect(throws: EncodingError.self) { try encoder.encode(Duration.seconds(Int64.max) * 2) }
+        // Duration's own form ([high, low]) is not misread as seconds and attoseconds.
+        #expect(throws: DecodingError.self) { try decoder.decode(Duration.self, from: [1, 1_553_255_926_290_448_384]) }
+        #expect(throws: DecodingError.self) { try decoder.decode(Duration.self, from: .map(["seconds": 1, "attoseconds": -5])) }
     }
 
     @Test func primitivesMapToTheServersTypes() throws {

@@ -35,9 +35,11 @@ enum ZCachedCodableCommands {
     ) throws(ZCachedError) -> [(key: String, value: ZCachedValue)] {
         let encoded = try encode(value, key: prefix, encoder: encoder)
         guard case .map(let map) = encoded else {
+            // An empty struct or dictionary encodes as an empty array (the server refuses empty maps).
+            let found = encoded == .array([]) ? "an empty struct or dictionary, which has no field to store" : "\(encoded.typeName)"
             throw ZCachedError(
                 code: .invalidArgument,
-                message: "field-per-key storage needs a struct or dictionary; the value encodes as \(encoded.typeName)",
+                message: "field-per-key storage needs a struct or dictionary with fields; the value encodes as \(found)",
                 argument: "value",
                 key: prefix
             )

@@ -32,20 +32,25 @@ struct ZCachedKeyedDecodingContainer<Key: CodingKey>: ZCachedKeyedDecodingForwar
         entry(forKey: key) != nil
     }
 
+    /// Whether `key` is a field of a field-per-key load that was fetched and is absent. MGET
+    /// answers a field stored as null like one never stored (both are absent from its result),
+    /// so such a field may hold a stored nil.
+    private func isFetchedButAbsent(_ key: Key) -> Bool {
+        guard let fields = decoder.fields, fields.isFetched(key.stringValue) else { return false }
+        return entries[key.stringValue] == nil
+    }
+
     func decodeNil(forKey key: Key) throws -> Bool {
-        try requiredEntry(forKey: key).isNull
+        if isFetchedButAbsent(key) { return true }
+        return try requiredEntry(forKey: key).isNull
     }
 
     func decodeValue<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value {
-        if let value = entry(forKey: key) {
-            return try ZCachedDecoderImplementation.decode(type, from: value, codingPath: codingPath + [key], options: decoder.options)
-        }
-        // In a field-per-key load, MGET answers a field stored as null like one never stored (both
-        // are absent from its result), so a fetched field that is absent reads as null where
-        // null is a value: `decode(T?.self, forKey:)` gets nil, as from the whole value.
-        if let fields = decoder.fields, fields.isFetched(key.stringValue), let optional = type as? any ExpressibleByNilLiteral.Type {
+        // `decode(T?.self, forKey:)` of a field that may hold a stored nil gets nil, as it does
+        // from the whole value.
+        if let optional = type as? any ZCachedOptional.Type, isFetchedButAbsent(key) {
             // The cast cannot fail: `optional` is `Value.self`.
-            return optional.init(nilLiteral: ()) as! Value
+            return optional.zcachedNone as! Value
         }
         return try ZCachedDecoderImplementation.decode(type, from: try requiredEntry(forKey: key), codingPath: codingPath + [key], options: decoder.options)
     }

@@ -36,12 +36,18 @@ struct ZCachedKeyedEncodingContainer<Key: CodingKey>: ZCachedKeyedEncodingForwar
         nestedEncoder(forKey: key)
     }
 
-    /// An encoder for a nested value under `key`. These APIs cannot throw, so an unstorable key
-    /// is stored under its raw name; the request validation refuses it before sending.
+    /// An encoder for a nested value under `key`. These APIs cannot throw, so a key the server
+    /// cannot store is recorded on the nested node, whose resolving throws it, naming the field.
     private func nestedEncoder(forKey key: Key) -> ZCachedEncoderImplementation {
         let path = codingPath + [key]
-        let name = (try? options.storedString(key.stringValue, codingPath: path)) ?? key.stringValue
-        return ZCachedEncoderImplementation(node: node.containerChild(forKey: name, codingPath: path), options: options)
+        do {
+            let name = try options.storedString(key.stringValue, codingPath: path)
+            return ZCachedEncoderImplementation(node: node.containerChild(forKey: name, codingPath: path), options: options)
+        } catch {
+            let nested = node.containerChild(forKey: key.stringValue, codingPath: path)
+            nested.fail(with: error)
+            return ZCachedEncoderImplementation(node: nested, options: options)
+        }
     }
 }
 

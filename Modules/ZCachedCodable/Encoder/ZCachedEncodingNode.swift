@@ -21,31 +21,47 @@ final class ZCachedEncodingNode {
         self.codingPath = codingPath
     }
 
-    /// Stores a finished value.
+    /// Stores a finished value, replacing an earlier one; after a container, records a failure
+    /// rather than dropping what the container holds.
     func set(_ value: ZCachedValue) {
+        guard kind == .unset || kind == .value else {
+            fail(because: "encoded a single value after a container there")
+            return
+        }
         kind = .value
         self.value = value
     }
 
-    /// Why the node cannot be resolved: a container of one kind asked for where another was
-    /// written. ``resolve()`` throws it (JSONEncoder traps instead).
-    private var conflict: String?
+    /// Why the node cannot be resolved, found where the `Encoder` API cannot throw: containers
+    /// of two kinds asked for in one place (JSONEncoder traps instead), or a nested container's
+    /// key the server cannot store. ``resolve()`` throws the first one.
+    private var failure: EncodingError?
 
-    /// Makes the node a map, or keeps it one; after something else, records a conflict.
+    /// Records `reason` as the node's failure, unless it has one already.
+    private func fail(because reason: String) {
+        fail(with: ZCachedCodingErrors.invalidValue(value, codingPath, reason))
+    }
+
+    /// Records `error` as the node's failure, unless it has one already.
+    func fail(with error: EncodingError) {
+        if failure == nil { failure = error }
+    }
+
+    /// Makes the node a map, or keeps it one; after something else, records a failure.
     func becomeMap() {
         guard kind != .map else { return }
         guard kind == .unset else {
-            conflict = "asked for a keyed container after encoding something else there"
+            fail(because: "asked for a keyed container after encoding something else there")
             return
         }
         kind = .map
     }
 
-    /// Makes the node an array, or keeps it one; after something else, records a conflict.
+    /// Makes the node an array, or keeps it one; after something else, records a failure.
     func becomeArray() {
         guard kind != .array else { return }
         guard kind == .unset else {
-            conflict = "asked for an unkeyed container after encoding something else there"
+            fail(because: "asked for an unkeyed container after encoding something else there")
             return
         }
         kind = .array
@@ -78,9 +94,10 @@ final class ZCachedEncodingNode {
 
     /// The finished value.
     /// - Throws: `EncodingError.invalidValue` naming the field for a value that encoded nothing,
-    ///   or containers of two kinds asked for in one place.
+    ///   a value and containers of different kinds written in one place, or a nested
+    ///   container's key the server cannot store.
     func resolve() throws(EncodingError) -> ZCachedValue {
-        if let conflict { throw ZCachedCodingErrors.invalidValue(value, codingPath, conflict) }
+        if let failure { throw failure }
         switch kind {
         case .value:
             return value

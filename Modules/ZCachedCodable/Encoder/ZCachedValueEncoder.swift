@@ -15,7 +15,7 @@ import ZCachedCore
 /// | `Data` | base64 bulk string; empty data is an empty array |
 /// | `Date` | under ``dateStrategy`` |
 /// | `URL` | its absolute string, under ``stringStrategy`` |
-/// | `Duration` | `[seconds, attoseconds]`, exact |
+/// | `Duration` | a map of `seconds` and `attoseconds`, exact |
 /// | `UUID` | its `uuidString` |
 ///
 /// An empty struct or dictionary, or an enum case without payload (`{"case": {}}` since Swift

@@ -91,24 +91,37 @@ extension Bool: ZCachedCodablePrimitive {
 }
 
 extension Duration: ZCachedCodablePrimitive {
-    /// Reads `[seconds, attoseconds]`.
+    /// Reads `{seconds, attoseconds}`.
     init(zcachedValue value: ZCachedValue, options: ZCachedCodingOptions, codingPath: [any CodingKey]) throws(DecodingError) {
-        guard case .array(let parts) = value, parts.count == 2,
-            case .integer(let seconds) = parts[0], case .integer(let attoseconds) = parts[1]
+        guard case .map(let map) = value, map.count == 2,
+            case .integer(let seconds)? = map["seconds"], case .integer(let attoseconds)? = map["attoseconds"]
         else {
-            throw ZCachedCodingErrors.typeMismatch(Duration.self, value, codingPath, expected: "[seconds, attoseconds]")
+            throw ZCachedCodingErrors.typeMismatch(Duration.self, value, codingPath, expected: "a map of seconds and attoseconds")
+        }
+        guard attoseconds.magnitude < Self.attosecondsPerSecond, seconds == 0 || attoseconds == 0 || (seconds < 0) == (attoseconds < 0) else {
+            throw ZCachedCodingErrors.dataCorrupted(codingPath, "the attoseconds are not a fraction of a second of the seconds' sign")
         }
         self.init(secondsComponent: seconds, attosecondsComponent: attoseconds)
     }
 
-    /// `[seconds, attoseconds]` (its `components`), exact and within the server's integers;
-    /// `Duration`'s own `Codable` form, the two halves of a 128-bit count, has an unsigned low
-    /// half above `Int64.max` for most durations (10 s, or any negative one).
-    func zcachedValue(options: ZCachedCodingOptions, codingPath: [any CodingKey]) -> ZCachedValue {
-        .array([.integer(components.seconds), .integer(components.attoseconds)])
+    /// `{seconds, attoseconds}` (its `components`), exact, within the server's integers and
+    /// self-describing. `Duration`'s own `Codable` form, the two halves of a 128-bit count, has
+    /// an unsigned low half above `Int64.max` for most durations (10 s, or any negative one).
+    /// - Throws: `EncodingError` for a duration beyond `Int64.max` seconds either way, whose
+    ///   components do not fit (about 292 billion years).
+    func zcachedValue(options: ZCachedCodingOptions, codingPath: [any CodingKey]) throws(EncodingError) -> ZCachedValue {
+        guard self >= Self.smallestStorable, self <= Self.largestStorable else {
+            throw ZCachedCodingErrors.invalidValue(self, codingPath, "the duration is beyond Int64.max seconds")
+        }
+        let (seconds, attoseconds) = components
+        return .map(ZCachedMap([("seconds", .integer(seconds)), ("attoseconds", .integer(attoseconds))]))
     }
 
     static var zcachedPlaceholder: Duration { .zero }
+
+    private static let attosecondsPerSecond: UInt64 = 1_000_000_000_000_000_000
+    private static let largestStorable = Duration(secondsComponent: .max, attosecondsComponent: 999_999_999_999_999_999)
+    private static let smallestStorable = Duration(secondsComponent: .min, attosecondsComponent: -999_999_999_999_999_999)
 }
 
 extension String: ZCachedCodablePrimitive {
