@@ -117,15 +117,18 @@ import ZCachedTesting
     @Test func leastLoadedSelectionSpreadsConcurrentLoad() async throws {
         try await Self.withClient(poolSize: 4) { client, _ in
             let p = ClientTestSupport.uniquePrefix("async-spread")
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            let picks = try await withThrowingTaskGroup(of: ObjectIdentifier.self) { group in
                 for task in 0..<400 {
-                    group.addTask { try await client.set("\(p):\(task)", 1) }
+                    group.addTask {
+                        let connection = try client.connection()
+                        try await connection.send(ZCachedKeyCommands.Set("\(p):\(task)", 1))
+                        return ObjectIdentifier(connection)
+                    }
                 }
-                try await group.waitForAll()
+                return try await group.reduce(into: [ObjectIdentifier: Int]()) { $0[$1, default: 0] += 1 }
             }
-            var used = Set<ObjectIdentifier>()
-            for _ in 0..<8 { used.insert(ObjectIdentifier(try client.connection())) }
-            #expect(used.count > 1, "idle connections are chosen in rotation")
+            #expect(picks.count == 4, "every connection took a share")
+            #expect(picks.values.allSatisfy { $0 <= 200 }, "no connection took half the load: \(picks.values.sorted())")
         }
     }
 

@@ -26,8 +26,8 @@ import ZCachedTransport
 
     @Test func equallyIdleConnectionsShareTheLoad() throws {
         let pool = ZCachedPool(connections: ["a", "b", "c"].map { PoolTestConnection($0) })
-        let picked = try (0..<6).map { _ in try pool.leastLoaded().name }
-        #expect(Set(picked) == ["a", "b", "c"])
+        let picked = try (0..<300).map { _ in try pool.leastLoaded().name }
+        #expect(["a", "b", "c"].map { name in picked.count { $0 == name } } == [100, 100, 100], "ties rotate evenly")
     }
 
     @Test func fallsBackToAReconnectingConnectionWhenNoneIsConnected() throws {

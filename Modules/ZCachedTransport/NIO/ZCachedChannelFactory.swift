@@ -16,7 +16,8 @@ enum ZCachedChannelFactory {
     static func makeChannel(
         configuration: ZCachedConnectionConfiguration,
         eventLoop: any EventLoop,
-        linkDown: ZCachedChannelHandler.LinkDownHandler? = nil
+        linkDown: ZCachedChannelHandler.LinkDownHandler? = nil,
+        windowGauge: ZCachedWindowGauge = ZCachedWindowGauge()
     ) async throws(ZCachedError) -> (any Channel, NIOLoopBound<ZCachedChannelHandler>) {
         let target = "\(configuration.host):\(configuration.port)"
         do {
@@ -37,7 +38,12 @@ enum ZCachedChannelFactory {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let ready = channel.eventLoop.makePromise(of: Void.self)
-                    let handler = ZCachedChannelHandler(configuration: configuration, readyPromise: ready, linkDown: linkDown)
+                    let handler = ZCachedChannelHandler(
+                        configuration: configuration,
+                        readyPromise: ready,
+                        linkDown: linkDown,
+                        windowGauge: windowGauge
+                    )
                     installed.value = handler
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }

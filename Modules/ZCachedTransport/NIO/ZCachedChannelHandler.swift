@@ -35,6 +35,10 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private(set) var hasReceivedReply = false
     /// Told once, on the loop, that this link no longer serves requests (``reportLinkDown(_:)``).
     private var linkDown: LinkDownHandler?
+    /// Where the handler reports whether requests queue behind the window, for the pool.
+    private let windowGauge: ZCachedWindowGauge
+    /// What ``windowGauge`` was last told, so it is written only when that changes.
+    private var reportedRequestsQueue = false
 
     /// What the handler tells its owner when the link stops serving: the channel, and whether it
     /// delivered a reply before (a link that never did counts as a failed connect attempt).
@@ -46,8 +50,15 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     ///   - readyPromise: Succeeded when the connection can take requests (after the TLS
     ///     handshake when TLS is on), failed if the channel closes first.
     ///   - linkDown: Called once, on the loop, when the link stops serving requests.
-    init(configuration: ZCachedConnectionConfiguration, readyPromise: EventLoopPromise<Void>, linkDown: LinkDownHandler? = nil) {
+    ///   - windowGauge: Where to report whether requests queue behind the window.
+    init(
+        configuration: ZCachedConnectionConfiguration,
+        readyPromise: EventLoopPromise<Void>,
+        linkDown: LinkDownHandler? = nil,
+        windowGauge: ZCachedWindowGauge = ZCachedWindowGauge()
+    ) {
         self.linkDown = linkDown
+        self.windowGauge = windowGauge
         self.pipeline = ZCachedRequestPipeline(window: configuration.inFlightWindow)
         self.decoder = ZCachedReplyDecoder(limits: configuration.replyLimits)
         self.requestTimeout = TimeAmount(configuration.requestTimeout)
@@ -112,6 +123,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     func cancel(ids: ClosedRange<UInt64>) {
         let cancelled = ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")
         for sink in pipeline.cancel(ids: ids) { sink.fail(with: cancelled) }
+        reportWhetherRequestsQueue()
     }
 
     /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.
@@ -305,6 +317,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     /// Writes and flushes every waiting frame the window allows, as one buffer.
     private func writeFramesThatFit() {
+        defer { reportWhetherRequestsQueue() }
         guard let context, pipeline.hasRequestsToWrite else { return }
         var groups: [[[UInt8]]] = []
         // A request's time starts when it is written, not while it waits behind the window.
@@ -358,6 +371,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         guard closeError == nil else { return }
         closeError = error
         let pending = pipeline.removeAll()
+        reportWhetherRequestsQueue()
         if let context { reportLinkDown(context.channel) }
         context?.close(promise: nil)
         for sink in pending { sink.fail(with: error) }
@@ -374,6 +388,15 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     private func failAll(with error: ZCachedError) {
         for sink in pipeline.removeAll() { sink.fail(with: error) }
+        reportWhetherRequestsQueue()
+    }
+
+    /// Tells ``windowGauge`` whether requests wait to be written, when that changed.
+    private func reportWhetherRequestsQueue() {
+        let requestsQueue = pipeline.hasRequestsToWrite
+        guard requestsQueue != reportedRequestsQueue else { return }
+        reportedRequestsQueue = requestsQueue
+        windowGauge.report(isFull: requestsQueue)
     }
 }
 

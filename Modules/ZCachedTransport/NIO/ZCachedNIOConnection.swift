@@ -44,6 +44,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// The link's state, published by ``updateLink(_:)`` for lock-free readers.
     private let publishedState = Atomic<ZCachedConnectionState>(.connecting)
     private let pending = Atomic<Int>(0)
+    /// Whether requests queue behind the window, as the current link's handler reports it.
+    private let windowGauge = ZCachedWindowGauge()
     /// Set as each channel becomes the link, for ``linkOrder``.
     private let publishedLinkOrder = Atomic<Int>(0)
     private let nextRequestID = Atomic<UInt64>(0)
@@ -94,11 +96,9 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
 
     public var state: ZCachedConnectionState { publishedState.load(ordering: .acquiring) }
 
-    /// Whether requests are queueing behind a full in-flight window. An approximation from the
-    /// pending count: 64 small requests (a GET of a short key is ~25 bytes) fit the 4096-byte
-    /// window, while requests of a kilobyte queue from the fourth on, before this says so.
-    public var isLocked: Bool { pendingRequestCount >= Self.lockedPendingCount }
-    private static let lockedPendingCount = 64
+    /// Whether requests are queueing behind a full in-flight window, as the channel handler
+    /// last reported it (a moment late when read from another thread).
+    public var isLocked: Bool { windowGauge.isFull }
 
     /// Whether the caller runs on this connection's event loop (a task preferring
     /// ``taskExecutor``, or a handler of a server sharing the event loop group).
@@ -352,7 +352,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
                 let (channel, handler) = try await ZCachedChannelFactory.makeChannel(
                     configuration: configuration,
                     eventLoop: taskExecutor.eventLoop,
-                    linkDown: { [weak self] channel, wasServing in self?.linkClosed(channel, wasServing: wasServing) }
+                    linkDown: { [weak self] channel, wasServing in self?.linkClosed(channel, wasServing: wasServing) },
+                    windowGauge: windowGauge
                 )
                 let previous: ZCachedConnectionState? = updateLink { link in
                     if case .closed = link { return nil }

@@ -43,6 +43,25 @@ import ZCachedTransport
         }
     }
 
+    /// The pool steers requests away from a locked connection. With kilobyte values the window
+    /// is full from the third request on, long before the pending count (64) once said so.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aConnectionIsLockedWhileRequestsQueueBehindItsWindow() async throws {
+        try await Self.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            server.faults.inject(.delayReply(.milliseconds(500)), on: .nextRequest)
+            let value = ZCachedValue.bulkString(String(repeating: "v", count: 1500))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<6 {
+                    group.addTask { try await connection.send(K.Set("nio-locked-\(index)", value)) }
+                }
+                try await ZCachedEventually.holds { connection.isLocked }
+                try await group.waitForAll()
+            }
+            #expect(!connection.isLocked, "no request waits once the queue drained")
+        }
+    }
+
     @Test func concurrentCallersEachGetTheirOwnReply() async throws {
         try await Self.withConnection { connection, endpoint in
             let prefix = "nio-concurrent-\(UInt64.random(in: 0...UInt64.max))"
