@@ -161,6 +161,26 @@ enum CodableClientSupport {
             var name: String
             var marker: Marker
         }
+        /// Not an `Optional` either, but it encodes and decodes `nil` itself.
+        enum Note: Codable, Equatable, ExpressibleByNilLiteral {
+            case nothing, text(String)
+            init(nilLiteral: ()) { self = .nothing }
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                self = container.decodeNil() ? .nothing : .text(try container.decode(String.self))
+            }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.singleValueContainer()
+                switch self {
+                case .nothing: try container.encodeNil()
+                case .text(let text): try container.encode(text)
+                }
+            }
+        }
+        struct Noted: Codable, Equatable {
+            var name: String
+            var note: Note
+        }
         try await CodableClientSupport.withAsyncClient { client in
             let p = CodableClientSupport.uniquePrefix("nilfield")
             let profile = Profile(name: "Ann", nick: nil, title: nil)
@@ -170,6 +190,11 @@ enum CodableClientSupport {
             try await client.delete("\(p):tagged:marker")
             let missing = await #expect(throws: ZCachedError.self) { try await client.load(Tagged.self, prefix: "\(p):tagged") }
             #expect(missing?.code == .unexpectedReply)
+            let noted = Noted(name: "n", note: nil)
+            try await client.store(noted, prefix: "\(p):noted")
+            #expect(try await client.load(Noted.self, prefix: "\(p):noted") == noted)
+            let single = await #expect(throws: ZCachedError.self) { try await client.store(Duration.seconds(5), prefix: "\(p):duration") }
+            #expect(single?.code == .invalidArgument)
         }
     }
 

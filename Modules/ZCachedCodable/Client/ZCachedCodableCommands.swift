@@ -34,9 +34,12 @@ enum ZCachedCodableCommands {
         encoder: ZCachedValueEncoder
     ) throws(ZCachedError) -> [(key: String, value: ZCachedValue)] {
         let encoded = try encode(value, key: prefix, encoder: encoder)
-        guard case .map(let map) = encoded else {
+        // A `Duration` encodes as a map, but its own `init(from:)` names no field a load could ask for.
+        guard case .map(let map) = encoded, !(value is any ZCachedCodablePrimitive) else {
             // An empty struct or dictionary encodes as an empty array (the server refuses empty maps).
-            let found = encoded == .array([]) ? "an empty struct or dictionary, which has no field to store" : "\(encoded.typeName)"
+            let found =
+                value is any ZCachedCodablePrimitive ? "a single \(Value.self)"
+                : encoded == .array([]) ? "an empty struct or dictionary, which has no field to store" : "\(encoded.typeName)"
             throw ZCachedError(
                 code: .invalidArgument,
                 message: "field-per-key storage needs a struct or dictionary with fields; the value encodes as \(found)",

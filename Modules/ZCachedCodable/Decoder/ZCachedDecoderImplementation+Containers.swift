@@ -15,13 +15,15 @@ struct ZCachedKeyedDecodingContainer<Key: CodingKey>: ZCachedKeyedDecodingForwar
     }
 
     private func requiredEntry(forKey key: some CodingKey) throws(DecodingError) -> ZCachedValue {
-        guard let value = entry(forKey: key) else {
-            throw DecodingError.keyNotFound(key, DecodingError.Context(
-                codingPath: codingPath,
-                debugDescription: "\(ZCachedCodingErrors.describe(codingPath + [key])) is missing"
-            ))
-        }
+        guard let value = entry(forKey: key) else { throw missing(key) }
         return value
+    }
+
+    private func missing(_ key: some CodingKey) -> DecodingError {
+        .keyNotFound(key, DecodingError.Context(
+            codingPath: codingPath,
+            debugDescription: "\(ZCachedCodingErrors.describe(codingPath + [key])) is missing"
+        ))
     }
 
     private func nestedDecoder(forKey key: Key) throws -> ZCachedDecoderImplementation {
@@ -46,13 +48,16 @@ struct ZCachedKeyedDecodingContainer<Key: CodingKey>: ZCachedKeyedDecodingForwar
     }
 
     func decodeValue<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value {
-        // `decode(T?.self, forKey:)` of a field that may hold a stored nil gets nil, as it does
-        // from the whole value.
-        if let optional = type as? any ZCachedOptional.Type, isFetchedButAbsent(key) {
-            // The cast cannot fail: `optional` is `Value.self`.
-            return optional.zcachedNone as! Value
+        let path = codingPath + [key]
+        // A field that may hold a stored nil reads as null where null is a value (`T?`, a type
+        // that decodes `nil` itself), as from the whole value; otherwise it is missing.
+        if isFetchedButAbsent(key) {
+            guard let value = try? ZCachedDecoderImplementation.decode(type, from: .null, codingPath: path, options: decoder.options) else {
+                throw missing(key)
+            }
+            return value
         }
-        return try ZCachedDecoderImplementation.decode(type, from: try requiredEntry(forKey: key), codingPath: codingPath + [key], options: decoder.options)
+        return try ZCachedDecoderImplementation.decode(type, from: try requiredEntry(forKey: key), codingPath: path, options: decoder.options)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {

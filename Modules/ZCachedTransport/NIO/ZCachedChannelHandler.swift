@@ -101,6 +101,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             return
         }
         pipeline.enqueue(.init(id: id, frame: frame, continuation: sink))
+        reportWhetherRequestsQueue()
         write(flushingNow: flushingNow)
     }
 
@@ -116,6 +117,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
             let sink = ZCachedReplySink(receiver: receiver, index: index)
             pipeline.enqueue(.init(id: firstID + UInt64(index), frame: frame, continuation: sink))
         }
+        reportWhetherRequestsQueue()
         write(flushingNow: flushingNow)
     }
 
@@ -391,9 +393,11 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         reportWhetherRequestsQueue()
     }
 
-    /// Tells ``windowGauge`` whether requests wait to be written, when that changed.
+    /// Tells ``windowGauge`` whether requests wait behind the window, when that changed: on
+    /// enqueue, so the callers of one burst that pick a connection before its write already see
+    /// it, and after each write, cancel and close.
     private func reportWhetherRequestsQueue() {
-        let requestsQueue = pipeline.hasRequestsToWrite
+        let requestsQueue = pipeline.requestsQueueBehindWindow
         guard requestsQueue != reportedRequestsQueue else { return }
         reportedRequestsQueue = requestsQueue
         windowGauge.report(isFull: requestsQueue)

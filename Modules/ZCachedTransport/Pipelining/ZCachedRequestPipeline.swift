@@ -92,6 +92,8 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
 
     let window: Int
     private var waiting = CircularBuffer<Request>()
+    /// Bytes of the waiting requests' frames.
+    private var bytesWaiting = 0
     private var written = CircularBuffer<Written>()
     private var held: [Held] = []
     private var sentinels: ZCachedSentinelTokens
@@ -125,8 +127,17 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// the clock.
     var hasRequestsToWrite: Bool { !waiting.isEmpty || sentinelDueAfterLargeFrame }
 
+    /// Whether requests wait behind the full window, or will once written: more bytes waiting
+    /// and in flight than the window holds (with a sentinel), or a sentinel due behind a large
+    /// frame. After a write it holds exactly when a request was left waiting; before one (a
+    /// burst queued for a single write) it says whether the burst will be.
+    var requestsQueueBehindWindow: Bool {
+        sentinelDueAfterLargeFrame || (!waiting.isEmpty && bytesInFlight + bytesWaiting + sentinels.frameSize > window)
+    }
+
     mutating func enqueue(_ request: Request) {
         waiting.append(request)
+        bytesWaiting += request.frame.count
     }
 
     /// The frames to write now, in order: one bare request, a group and its sentinel that fit
@@ -147,6 +158,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         let fitsWithASentinel = first.frame.count + sentinels.frameSize <= window
         if written.isEmpty, !fitsWithASentinel || (waiting.count == 1 && !verifiesEveryRequest) {
             let request = waiting.removeFirst()
+            bytesWaiting -= request.frame.count
             // Once the link has pipelined, a frame too large to share the window with a sentinel
             // is verified by one written right after its reply.
             let isVerified = verifiesEveryRequest
@@ -168,6 +180,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         // group's sentinel must still fit behind the last one.
         while let next = waiting.first, bytesInFlight + next.frame.count + sentinels.frameSize <= window {
             let request = waiting.removeFirst()
+            bytesWaiting -= request.frame.count
             record(Written(id: request.id, kind: .held, size: request.frame.count, deadline: deadline, continuation: request.continuation))
             frames.append(request.frame)
         }
@@ -234,7 +247,12 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         if waiting.contains(where: { ids.contains($0.id) }) {
             var kept = CircularBuffer<Request>(initialCapacity: waiting.count)
             for request in waiting {
-                if ids.contains(request.id) { withdrawn.append(request.continuation) } else { kept.append(request) }
+                if ids.contains(request.id) {
+                    withdrawn.append(request.continuation)
+                    bytesWaiting -= request.frame.count
+                } else {
+                    kept.append(request)
+                }
             }
             waiting = kept
         }
@@ -277,6 +295,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         held.removeAll()
         written.removeAll()
         waiting.removeAll()
+        bytesWaiting = 0
         bytesInFlight = 0
         sentinelDueAfterLargeFrame = false
         return continuations

@@ -39,6 +39,25 @@ import ZCachedCore
         #expect(Self.delivered(pipeline.replyReceived("two")) == ["caller 2=two"])
     }
 
+    /// What `isLocked` reports: a burst that will not fit says so before its write (callers of
+    /// the burst still picking a connection see it), small bursts never, and a write that
+    /// leaves requests waiting keeps saying so until they go out.
+    @Test func requestsQueueBehindTheWindowOnlyWhenTheyWillNotFit() {
+        var small = Pipeline(window: 4096)
+        for id: UInt64 in 1...50 { small.enqueue(Self.request(id, size: 25)) }
+        #expect(!small.requestsQueueBehindWindow, "50 GETs fit the window")
+
+        var large = Pipeline(window: 4096)
+        for id: UInt64 in 1...2 { large.enqueue(Self.request(id, size: 1500)) }
+        #expect(!large.requestsQueueBehindWindow)
+        large.enqueue(Self.request(3, size: 1500))
+        #expect(large.requestsQueueBehindWindow, "the third kilobyte-and-a-half frame will wait")
+        _ = large.nextFramesToWrite(deadline: 100)
+        #expect(large.requestsQueueBehindWindow, "it waits after the write")
+        _ = large.cancel(ids: 3...3)
+        #expect(!large.requestsQueueBehindWindow, "nothing waits once it is withdrawn")
+    }
+
     /// Request 1 written alone (deadline 100), then request 2 written while it is in flight
     /// (deadline `groupDeadline`): the group request 1 joins. Returns the group's token.
     static func bareRequestJoinedByAGroup(groupDeadline: Int = 100) throws -> (Pipeline, token: ZCachedValue) {
