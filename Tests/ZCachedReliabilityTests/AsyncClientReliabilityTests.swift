@@ -203,7 +203,33 @@ struct AsyncClientReliabilityTests {
             try await Reliability.waitUntil { client.pool.broken.count == 2 }
             server.faults.refusesConnections = false
             try await client.ping()
-            #expect(client.pool.connectedCount == 2, "the other broken connection reconnected too")
+            // The others reconnect after the call got its connection.
+            try await Reliability.waitUntil { client.pool.connectedCount == 2 }
+        }
+    }
+
+    /// Connect attempts and their backoff delays can take far longer than a request may: the
+    /// call that starts the recovery waits at most its request timeout, and the recovery goes on
+    /// without it.
+    @Test func aCallWaitsForTheRecoveryAtMostItsRequestTimeout() async throws {
+        try await Reliability.withServer { server in
+            var configuration = Reliability.configuration(
+                server, poolSize: 1, requestTimeout: .milliseconds(200), connectionAttempts: 2
+            )
+            configuration.connection.backoff = ExponentialBackoff(initial: .seconds(1), multiplier: 1, max: .seconds(1))
+            let client = ZCachedClient(configuration: configuration)
+            try await client.connect()
+            server.faults.refusesConnections = true
+            try await server.restart()
+            try await Reliability.waitUntil { client.pool.broken.count == 1 }
+            // The recovery's first attempt is refused, its second comes 1 s later: five request
+            // timeouts after the call began.
+            let error = await #expect(throws: ZCachedError.self) { try await client.dbsize() }
+            #expect(error?.code == .noAvailableConnections)
+            server.faults.refusesConnections = false
+            try await Reliability.waitUntil { client.pool.connectedCount == 1 }
+            #expect(try await client.dbsize() >= 0, "the recovery's second attempt reconnected")
+            await client.close()
         }
     }
 

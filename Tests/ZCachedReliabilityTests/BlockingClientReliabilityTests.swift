@@ -178,6 +178,30 @@ struct BlockingClientReliabilityTests {
         }
     }
 
+    /// Connect attempts can take far longer than a request may: the call that replaces broken
+    /// connections gives up at its request timeout.
+    @Test func aCallWaitsForReplacementsAtMostItsRequestTimeout() async throws {
+        try await Reliability.withServer { server in
+            var configuration = Reliability.configuration(
+                server, poolSize: 1, requestTimeout: .milliseconds(300), connectionAttempts: 1
+            )
+            configuration.connection.connectTimeout = .seconds(20)
+            let client = try ZCachedBlockingClient(configuration: configuration)
+            server.faults.refusesConnections = true
+            try await server.restart()
+            #expect(throws: ZCachedError.self) { try client.ping() }
+            #expect(client.pool.broken.count == 1)
+            server.faults.refusesConnections = false
+            // A new link's check would wait the whole connect timeout for its PONG.
+            server.faults.inject(.delayReply(.seconds(30)), on: .command("PING"))
+            let started = ContinuousClock.now
+            let error = #expect(throws: ZCachedError.self) { try client.dbsize() }
+            #expect(error?.code == .noAvailableConnections)
+            #expect(ContinuousClock.now - started < .seconds(10), "it gave up long before the connect timeout")
+            client.close()
+        }
+    }
+
     @Test func aRequestOverTheServerLimitClosesTheConnectionAndTheClientRecovers() async throws {
         try await Self.withClient(server: .init(maximumRequestSize: 1000), poolSize: 1) { client, _ in
             let error = #expect(throws: ZCachedError.self) {

@@ -38,6 +38,9 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     private let connectionConfiguration: ZCachedConnectionConfiguration
     /// Lets one call per backoff maximum try the broken connections again.
     private let recoveryGate: ZCachedRecoveryGate
+    /// The last recovery started by a call that found no usable connection; ``close()``
+    /// cancels it.
+    private let runningRecovery = ZCachedLock<Task<Void, Never>?>(nil)
     private var logger: Logger { instrumentation.logger }
 
     /// Makes a client; call ``connect()`` or ``run()`` before sending.
@@ -117,6 +120,9 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
 
     /// Closes every connection. Pending requests fail with ``ZCachedError/Code/connectionClosed``.
     public func close() async {
+        // Its reconnects would fail on closed connections anyway; cancelled, it stops waiting
+        // out a backoff delay first.
+        runningRecovery.withLock { $0?.cancel() }
         await pool.close()
         instrumentation.poolSizeChanged(to: pool.count)
         logger.info("zcached client closed")
@@ -143,20 +149,38 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         }
     }
 
-    /// Reconnects one broken connection and, once that worked (the server is back), the others.
-    /// The caller waits for it: up to ``ZCachedConnectionConfiguration/connectionAttempts``
-    /// connect attempts and their backoff delays. Meanwhile other calls are handed the
-    /// connection being reconnected and fail fast with `connectionClosed`, unsent.
-    /// - Returns: Whether one reconnected.
+    /// Reconnects one broken connection and, once that worked (the server is back), the others,
+    /// in a task of its own. The caller waits for the first at most
+    /// ``ZCachedConnectionConfiguration/requestTimeout`` (its connect attempts and backoff delays
+    /// can take far longer), or until it is cancelled; the recovery goes on without it.
+    /// Meanwhile other calls are handed the connection being reconnected and fail fast with
+    /// `connectionClosed`, unsent.
+    /// - Returns: Whether the first reconnected in the caller's time.
     private func reconnectBrokenWhenNoneIsUsable() async -> Bool {
         guard configuration.connection.reconnect, !Task.isCancelled else { return false }
         let broken = pool.broken
         guard let first = broken.first, recoveryGate.claim() else { return false }
-        defer { recoveryGate.finish() }
-        // A failed reconnect is logged, with the connection's id, as its state change.
-        guard (try? await first.reconnect()) != nil else { return false }
-        for other in broken.dropFirst() { try? await other.reconnect() }
-        return true
+        let eventLoop = eventLoopGroup.any()
+        // Completed once: by the first reconnect, the caller's deadline or its cancellation.
+        let firstReconnected = eventLoop.makePromise(of: Bool.self)
+        let recovery = Task { [recoveryGate] in
+            defer { recoveryGate.finish() }
+            // A failed reconnect is logged, with the connection's id, as its state change.
+            let reconnected = (try? await first.reconnect()) != nil
+            firstReconnected.succeed(reconnected)
+            guard reconnected else { return }
+            for other in broken.dropFirst() { try? await other.reconnect() }
+        }
+        runningRecovery.withLock { $0 = recovery }
+        let deadline = eventLoop.scheduleTask(in: TimeAmount(configuration.connection.requestTimeout)) {
+            firstReconnected.succeed(false)
+        }
+        defer { deadline.cancel() }
+        return await withTaskCancellationHandler {
+            (try? await firstReconnected.futureResult.get()) ?? false
+        } onCancel: {
+            firstReconnected.succeed(false)
+        }
     }
 
     /// Sends one command on the least-loaded connection and waits for its typed response,

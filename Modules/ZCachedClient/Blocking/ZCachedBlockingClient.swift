@@ -108,19 +108,21 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
 
     /// Opens one connection in place of the broken ones and, once that worked (the server is
     /// back), replaces the others too, back to the pool's size before. A blocking connection
-    /// cannot reconnect once broken. The calling thread waits for it: up to
-    /// ``ZCachedConnectionConfiguration/connectionAttempts`` connect attempts per connection.
+    /// cannot reconnect once broken. The calling thread waits for it at most
+    /// ``ZCachedConnectionConfiguration/requestTimeout``: no connect attempt or backoff delay
+    /// goes past that, and a refill cut short leaves the pool smaller.
     /// - Returns: Whether one opened.
     private func replaceBrokenWhenNoneIsUsable() -> Bool {
         guard configuration.connection.reconnect, !pool.broken.isEmpty, recoveryGate.claim() else { return false }
         defer { recoveryGate.finish() }
+        let deadline = ContinuousClock.now.advanced(by: configuration.connection.requestTimeout)
         // Read once: a `close()` from another thread during the recovery must stop every add.
         let generation = pool.generation
         let size = pool.count
-        // A failed connect is logged and counted by `open(_:ifNotEmptiedSince:)`.
-        guard (try? open(1, ifNotEmptiedSince: generation)) != nil else { return false }
+        // A failed connect is logged and counted by `open(_:ifNotEmptiedSince:within:)`.
+        guard (try? open(1, ifNotEmptiedSince: generation, within: deadline)) != nil else { return false }
         cleanUpBroken()
-        try? open(size - pool.count, ifNotEmptiedSince: generation)
+        try? open(size - pool.count, ifNotEmptiedSince: generation, within: deadline)
         return true
     }
 
@@ -181,15 +183,20 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///   checked earlier); ``ZCachedError/Code/connectionClosed`` when the client is closed
     ///   meanwhile.
     public func extend(by count: Int) throws(ZCachedError) {
-        try open(count, ifNotEmptiedSince: pool.generation)
+        try open(count, ifNotEmptiedSince: pool.generation, within: nil)
     }
 
     /// Opens `count` connections and adds them, unless the pool was emptied (closed) since
-    /// `generation`; as ``extend(by:)`` throws.
-    private func open(_ count: Int, ifNotEmptiedSince generation: UInt64) throws(ZCachedError) {
+    /// `generation`, giving up at `deadline` when one is given; as ``extend(by:)`` throws, and
+    /// `timeout` when the deadline came first.
+    private func open(
+        _ count: Int,
+        ifNotEmptiedSince generation: UInt64,
+        within deadline: ContinuousClock.Instant?
+    ) throws(ZCachedError) {
         for _ in 0..<max(0, count) {
             do throws(ZCachedError) {
-                let connection = try ZCachedPOSIXConnection(configuration: connectionConfiguration)
+                let connection = try ZCachedPOSIXConnection(configuration: connectionConfiguration, within: deadline)
                 guard pool.add([connection], ifNotEmptiedSince: generation) else {
                     connection.close()
                     throw ZCachedInstrumentation.closedWhileConnecting

@@ -74,7 +74,18 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     ///   an option is out of range (``ZCachedConnectionConfiguration/validate()``);
     ///   ``ZCachedError/Code/connectFailed``, naming `host:port` and the system's reason, when no
     ///   attempt succeeds.
-    public init(configuration: ZCachedConnectionConfiguration) throws(ZCachedError) {
+    public convenience init(configuration: ZCachedConnectionConfiguration) throws(ZCachedError) {
+        try self.init(configuration: configuration, within: nil)
+    }
+
+    /// Connects to the configured server as ``init(configuration:)`` does, but gives up when
+    /// `deadline` comes first: no attempt or backoff delay goes past it.
+    /// - Parameters:
+    ///   - configuration: Where to connect and how to behave.
+    ///   - deadline: The latest instant to connect by; `nil` for none but the attempts' own.
+    /// - Throws: as ``init(configuration:)``, and ``ZCachedError/Code/timeout`` when `deadline`
+    ///   came first (a request's time, as the client uses it).
+    package init(configuration: ZCachedConnectionConfiguration, within deadline: ContinuousClock.Instant?) throws(ZCachedError) {
         guard configuration.tls == nil else {
             throw ZCachedError(
                 code: .invalidArgument,
@@ -91,7 +102,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         }
         let opened: OpenedSocket
         do {
-            opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: nil)
+            opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
         } catch {
             wakePipe.close()
             throw error.zcachedError
