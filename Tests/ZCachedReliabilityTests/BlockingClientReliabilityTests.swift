@@ -202,6 +202,23 @@ struct BlockingClientReliabilityTests {
         }
     }
 
+    /// A reconnect that leaves the request almost no time must not write it: it would time out
+    /// after the server ran it, and close the link just opened.
+    @Test func aReconnectThatUsesUpTheRequestsTimeSendsNothing() async throws {
+        try await Self.withClient(poolSize: 1, requestTimeout: .seconds(1)) { client, server in
+            try client.ping()
+            try await server.restart()
+            // The new link's check answers with at most 15 ms of the request's second left, and
+            // the SET itself would take 50 ms.
+            server.faults.inject(.delayReply(.milliseconds(985)), on: .command("PING"))
+            server.faults.inject(.delayReply(.milliseconds(50)), on: .command("SET"))
+            let error = #expect(throws: ZCachedError.self) { try client.set("late", "value") }
+            #expect(error?.code == .timeout, "\(String(describing: error))")
+            server.faults.removeAll()
+            #expect(try client.get("late") == nil, "the SET was not sent")
+        }
+    }
+
     @Test func aRequestOverTheServerLimitClosesTheConnectionAndTheClientRecovers() async throws {
         try await Self.withClient(server: .init(maximumRequestSize: 1000), poolSize: 1) { client, _ in
             let error = #expect(throws: ZCachedError.self) {

@@ -457,13 +457,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     /// Opens a new socket for a link that broke, within the request's deadline.
     private func reconnect(_ link: inout Link, deadline: ContinuousClock.Instant) throws(ZCachedError) -> POSIXSocket {
         let budget = ContinuousClock.now.duration(to: deadline)
+        let opened: OpenedSocket
         do {
-            let opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
-            link.attach(opened.socket, linkOrder: opened.linkOrder)
-            link.reconnectsOutOfTime = 0
-            reconnectNotBefore.store(0, ordering: .relaxed)
-            publish(.connected, in: &link)
-            return opened.socket
+            opened = try Self.openSocket(configuration: configuration, wake: wakePipe.readEnd, within: deadline)
         } catch {
             switch error {
             case .exhausted:
@@ -480,6 +476,14 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             }
             throw error.zcachedError
         }
+        link.attach(opened.socket, linkOrder: opened.linkOrder)
+        link.reconnectsOutOfTime = 0
+        reconnectNotBefore.store(0, ordering: .relaxed)
+        publish(.connected, in: &link)
+        // A request written with almost no time left would time out, after the server ran it,
+        // and close the link just opened: keep the link and send nothing instead.
+        guard ContinuousClock.now.duration(to: deadline) >= configuration.requestTimeout / 32 else { throw notSentInTime }
+        return opened.socket
     }
 
     /// Closes a link whose stream can no longer be trusted and turns the failure into the error
