@@ -110,6 +110,7 @@ import ZCachedTesting
             #expect(loads.allSatisfy { $0 == 0 })
             if let server = endpoint.server {
                 #expect(server.statistics.maximumBytesInFlight <= 4096)
+                #expect(server.statistics.bufferShiftingReads == 0)
             }
         }
     }

@@ -51,6 +51,23 @@ import ZCachedTesting
         }
     }
 
+    /// As PROTOCOL.md §1.1 tells: 110 small SETs (4290 bytes) in one write shift the real
+    /// server's buffer, 100 (3900 bytes) do not, and neither does one large SET alone.
+    @Test func readsEndingMidFrameAfterAWholeFrameAreCounted() async throws {
+        try await withServer { server in
+            let sets = { (count: Int) in (0..<count).flatMap { frame("SET", "k\(100 + $0)", "vvvvvvvvv") } }
+            let connection = try server.connect()
+            try connection.send(sets(100))
+            _ = try connection.receiveReplies(100)
+            try connection.send(frame("SET", "large", String(repeating: "v", count: 10_000)))
+            _ = try connection.receiveReplies(1)
+            #expect(server.statistics.bufferShiftingReads == 0)
+            try connection.send(sets(110))
+            _ = try connection.receiveReplies(110)
+            #expect(server.statistics.bufferShiftingReads == 1)
+        }
+    }
+
     /// As the real server (PROTOCOL.md §4.4): the limit is checked before each read, on the
     /// bytes already held, so 500 unterminated bytes wait until more arrive.
     @Test func bufferingMoreThanTheRequestSizeLimitClosesWithoutReplyAtTheNextRead() async throws {

@@ -74,9 +74,12 @@ final class ServerChannelHandler: ChannelInboundHandler {
                 return
             }
             deframer.append(bytes.readSlice(length: min(bytes.readableBytes, Self.readSize))!)
+            var completedFrames = 0
             while !isClosing, let frame = deframer.nextFrame() {
                 handle(frame, context: context)
+                completedFrames += 1
             }
+            if completedFrames > 0, deframer.bufferedByteCount > 0 { statistics.recordBufferShiftingRead() }
         }
     }
 

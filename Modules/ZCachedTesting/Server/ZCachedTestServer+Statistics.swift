@@ -12,6 +12,12 @@ extension ZCachedTestServer {
         /// The largest number of bytes of whole request frames one connection had received while
         /// their replies were not written yet: how deep clients pipeline.
         public var maximumBytesInFlight: Int
+        /// Reads (of at most 4096 bytes, as the real server's) that ended in the middle of a
+        /// request frame after completing at least one: each would shift the real server's
+        /// receive buffer, and added up they corrupt its replies (PROTOCOL.md §1.1). A client
+        /// that keeps within the server-safe window causes none on loopback; unlike
+        /// ``maximumBytesInFlight``, a large request sent alone does not count.
+        public var bufferShiftingReads: Int
     }
 }
 
@@ -21,13 +27,15 @@ final class StatisticsCounters: Sendable {
     private let bytes = Atomic<Int>(0)
     private let connections = Atomic<Int>(0)
     private let maximumInFlight = Atomic<Int>(0)
+    private let shiftingReads = Atomic<Int>(0)
 
     var snapshot: ZCachedTestServer.Statistics {
         ZCachedTestServer.Statistics(
             requestsReceived: requests.load(ordering: .relaxed),
             bytesReceived: bytes.load(ordering: .relaxed),
             connectionsAccepted: connections.load(ordering: .relaxed),
-            maximumBytesInFlight: maximumInFlight.load(ordering: .relaxed)
+            maximumBytesInFlight: maximumInFlight.load(ordering: .relaxed),
+            bufferShiftingReads: shiftingReads.load(ordering: .relaxed)
         )
     }
 
@@ -47,5 +55,10 @@ final class StatisticsCounters: Sendable {
     /// Raises the maximum in-flight byte count to `count` if it is higher.
     func recordBytesInFlight(_ count: Int) {
         _ = maximumInFlight.max(count, ordering: .relaxed)
+    }
+
+    /// Counts a read that ended mid-frame after completing a frame.
+    func recordBufferShiftingRead() {
+        _ = shiftingReads.wrappingAdd(1, ordering: .relaxed)
     }
 }

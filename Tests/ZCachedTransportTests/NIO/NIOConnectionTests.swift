@@ -81,6 +81,7 @@ import ZCachedTransport
             #expect(connection.pendingRequestCount == 0)
             if let server = endpoint.server {
                 #expect(server.statistics.maximumBytesInFlight <= 4096)
+                #expect(server.statistics.bufferShiftingReads == 0)
                 #expect(await connection.peakBytesInFlight <= 4096)
                 #expect(await connection.peakBytesInFlight > 100, "requests were pipelined")
             }

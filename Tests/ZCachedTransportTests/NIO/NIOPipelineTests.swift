@@ -54,6 +54,7 @@ import ZCachedTransport
             #expect(await connection.peakBytesInFlight <= 4096)
             if let server = endpoint.server {
                 #expect(server.statistics.maximumBytesInFlight <= 4096)
+                #expect(server.statistics.bufferShiftingReads == 0)
             }
         }
     }

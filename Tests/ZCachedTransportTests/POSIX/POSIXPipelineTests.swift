@@ -40,6 +40,7 @@ import ZCachedTransport
             }
             #expect(try read.map { try $0.get() } == keys.map { .bulkString($0) })
             #expect(server.statistics.maximumBytesInFlight <= 4096)
+            #expect(server.statistics.bufferShiftingReads == 0)
             // Two batches of 600 small requests, each closed by a sentinel per window-full.
             #expect(server.statistics.requestsReceived > 1200)
         }
