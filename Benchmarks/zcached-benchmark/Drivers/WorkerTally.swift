@@ -18,7 +18,8 @@ struct WorkerTally: Sendable {
     mutating func recordReplies(_ count: Int, after nanoseconds: UInt64) {
         // A batch with no reply records no latency: its time (a timeout, say) is no reply's.
         guard count > 0 else { return }
-        _ = latency.record(nanoseconds, count: UInt64(count))
+        // Clamped, not dropped: a reply slower than the histogram's 60 s still counts there.
+        _ = latency.record(min(nanoseconds, latency.highestTrackableValue), count: UInt64(count))
         completed += count
     }
 

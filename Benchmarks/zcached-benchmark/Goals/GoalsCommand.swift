@@ -48,6 +48,12 @@ struct GoalsCommand: AsyncParsableCommand {
     @Option(help: "Rounds of raw and SDK runs per goal, alternating; the median of each is used.")
     var rounds = 3
 
+    @Flag(inversion: .prefixedNo, help: "Run each side once untimed before each goal's rounds (a tenth of the requests, at least 100).")
+    var warmup = true
+
+    @Flag(help: "Exit with status 1 when a goal is below its target too, not only when it failed or had errors.")
+    var strict = false
+
     @Flag(help: "Print one JSON object per goal instead of tables.")
     var json = false
 
@@ -75,7 +81,7 @@ struct GoalsCommand: AsyncParsableCommand {
                 // A run with errors on either side measured something else (a stalled raw socket
                 // inflates the ratio, failed SDK requests deflate it): the goal fails.
                 let errors = comparison.errorCount
-                if errors > 0 { failedGoals += 1 }
+                if errors > 0 || (strict && ratio < goal.target) { failedGoals += 1 }
                 let outcome = errors > 0 ? "errors" : ratio >= goal.target ? "met" : "below"
                 report.print(comparison, goal: .init(name: goal.name, target: goal.target, met: errors == 0 && ratio >= goal.target, errors: errors))
                 verdict = Format.pad(Format.decimal(ratio, digits: 3) + "x", 8, right: true)
@@ -114,6 +120,7 @@ struct GoalsCommand: AsyncParsableCommand {
             goal.client,
             plan,
             rounds: rounds,
+            warmUp: warmup,
             withBaseline: true,
             withoutQuickAck: goal.test == .mget,
             runner: runner

@@ -46,7 +46,7 @@ struct ComparisonReport {
         if let raw = comparison.rawWithoutQuickAck { rows.append(("raw, no TCP_QUICKACK", raw)) }
         for (name, result) in rows {
             let errors = result.tally.errors.isEmpty ? "0" : result.tally.errors.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", ")
-            Swift.print(row([name, String(result.tally.completed), Format.integer(result.operationsPerSecond)] + LatencySummary(result.tally.latency).columns + [errors], widths))
+            Swift.print(row([name, String(result.tally.completed), Format.integer(result.operationsPerSecond)] + LatencySummary.columns(LatencySummary(result.tally.latency)) + [errors], widths))
         }
         if let ratio = comparison.ratio {
             var line = "ratio to raw: \(Format.decimal(ratio, digits: 2))x"
@@ -80,7 +80,8 @@ struct ComparisonReport {
             var requests: Int
             var seconds: Double
             var opsPerSecond: Double
-            var latencyNanoseconds: LatencySummary
+            /// Absent when no request completed.
+            var latencyNanoseconds: LatencySummary?
             var errors: [String: Int]
         }
 

@@ -8,7 +8,10 @@ struct LatencySummary: Codable, Sendable {
     var p999: UInt64
     var max: UInt64
 
-    init(_ histogram: Histogram<UInt64>) {
+    /// The percentiles of `histogram`; `nil` when it holds no latency (no request completed),
+    /// so a run without replies shows none instead of zeros.
+    init?(_ histogram: Histogram<UInt64>) {
+        guard histogram.totalCount > 0 else { return nil }
         p50 = histogram.valueAtPercentile(50)
         p90 = histogram.valueAtPercentile(90)
         p99 = histogram.valueAtPercentile(99)
@@ -16,6 +19,9 @@ struct LatencySummary: Codable, Sendable {
         max = histogram.max
     }
 
-    /// The columns of a table row.
-    var columns: [String] { [p50, p90, p99, p999, max].map(Format.latency) }
+    /// The columns of a table row: five dashes for no summary.
+    static func columns(_ summary: LatencySummary?) -> [String] {
+        guard let summary else { return Array(repeating: "–", count: 5) }
+        return [summary.p50, summary.p90, summary.p99, summary.p999, summary.max].map(Format.latency)
+    }
 }

@@ -14,7 +14,8 @@ struct Comparison: Sendable {
     /// baseline completed no request.
     var ratio: Double? { raw.flatMap { Self.ratio(of: sdk, to: $0) } }
 
-    /// Failed requests in every run of every round, SDK and raw, not only the medians shown.
+    /// Failed requests in every run of every round, SDK and raw, warm-up included, not only the
+    /// medians shown.
     var errorCount = 0
 
     /// The lowest and highest of ``roundRatios``, when there are at least two.
@@ -28,15 +29,19 @@ struct Comparison: Sendable {
     ///
     /// The order swaps every round (raw then SDK, then SDK then raw, ...), so neither side always
     /// runs first, on a cooler machine or a server that has done less work since it started.
+    /// With `warmUp`, each side first runs a tenth of the plan untimed (at least 100 requests, at
+    /// most 2 s), so neither is measured with cold caches, lazily made state or a connection
+    /// the other has just warmed; its failed requests still count in ``errorCount``.
     static func measure(
         _ client: ClientKind,
         _ plan: LoadPlan,
         rounds: Int,
+        warmUp: Bool,
         withBaseline: Bool,
         withoutQuickAck: Bool,
         runner: LoadRunner
     ) async throws -> Comparison {
-        var sdkRuns: [LoadResult] = []
+        var warmUpRuns: [LoadResult] = []
         var rawRuns: [LoadResult] = []
         var rawWithoutQuickAckRuns: [LoadResult] = []
         // Without TCP_QUICKACK each reply over 4 KiB stalls ~40 ms: a few hundred show the rate.
@@ -45,6 +50,14 @@ struct Comparison: Sendable {
         unacknowledged.requests = min(plan.requests, 200)
         unacknowledged.duration = plan.duration.map { min($0, .seconds(5)) }
         let measuresRaw = withBaseline && client != .raw
+        if warmUp {
+            var short = plan
+            short.requests = min(plan.requests, max(100, plan.requests / 10))
+            short.duration = plan.duration.map { min($0 / 10, .seconds(2)) }
+            if measuresRaw { warmUpRuns.append(try await runner.run(.raw, short)) }
+            warmUpRuns.append(try await runner.run(client, short))
+        }
+        var sdkRuns: [LoadResult] = []
         for round in 0..<max(1, rounds) {
             let sdkFirst = round % 2 == 1
             if sdkFirst { sdkRuns.append(try await runner.run(client, plan)) }
@@ -59,7 +72,7 @@ struct Comparison: Sendable {
             raw: median(rawRuns),
             rawWithoutQuickAck: median(rawWithoutQuickAckRuns),
             roundRatios: zip(sdkRuns, rawRuns).compactMap { ratio(of: $0, to: $1) },
-            errorCount: (sdkRuns + rawRuns + rawWithoutQuickAckRuns).reduce(0) { $0 + $1.tally.errors.values.reduce(0, +) }
+            errorCount: (warmUpRuns + sdkRuns + rawRuns + rawWithoutQuickAckRuns).reduce(0) { $0 + $1.tally.errors.values.reduce(0, +) }
         )
     }
 

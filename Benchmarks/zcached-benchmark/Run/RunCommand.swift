@@ -5,7 +5,8 @@ import ArgumentParser
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Runs each test with the chosen client and the raw baseline, and prints rates, latency percentiles and ratios."
+        abstract: "Runs each test with the chosen client and the raw baseline, and prints rates, latency percentiles and ratios.",
+        discussion: "Exits with status 2 when any request failed, in any run: the ratios are then not comparable."
     )
 
     @OptionGroup var server: ServerOptions
@@ -49,6 +50,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --compare: rounds of raw and SDK runs, alternating; the median of each is reported.")
     var rounds = 1
 
+    @Flag(inversion: .prefixedNo, help: "Run each side once untimed first (a tenth of the requests, at least 100, at most 2 s).")
+    var warmup = true
+
     @Flag(name: .customLong("no-quickack"), help: "Do not re-arm TCP_QUICKACK after reads (SDK and raw).")
     var withoutQuickAck = false
 
@@ -62,16 +66,22 @@ struct RunCommand: AsyncParsableCommand {
         guard connections >= 1, pipeline >= 1, requests >= 1, rounds >= 1 else {
             throw ValidationError("--connections, --pipeline, --requests and --rounds must be at least 1")
         }
+        // Each caller keeps a ~220 KB latency histogram (and a thread, for blocking and raw).
+        guard connections <= 4096, pipeline <= 4096, connections * pipeline <= 4096 else {
+            throw ValidationError("--connections × --pipeline must be at most 4096 callers")
+        }
         guard dataSize >= 1 else { throw ValidationError("--data-size must be at least 1: the server rejects empty values") }
         guard (1...100_000).contains(keyspace) else { throw ValidationError("--keyspace must be between 1 and 100000") }
         let tests = try BenchmarkTest.list(tests)
         if tests.contains(.mget) || tests.contains(.mset), !(1...keyspace).contains(mgetKeys) {
             throw ValidationError("--mget-keys must be between 1 and --keyspace")
         }
-        if let duration, !(duration.isFinite && duration >= 0.001) {
-            throw ValidationError("--duration must be a number of seconds, at least 0.001")
+        if let duration, !(duration.isFinite && (0.001...86_400).contains(duration)) {
+            throw ValidationError("--duration must be a number of seconds from 0.001 to 86400")
         }
+        guard !tests.isEmpty else { throw ValidationError("--tests names no test") }
         try Workload.Shape.requireFramesFit(tests: tests, dataSize: dataSize, keyspace: keyspace, keysPerMultiKeyRequest: mgetKeys)
+        try Workload.Shape.requireServerAccepts(tests: tests, dataSize: dataSize, keysPerMultiKeyRequest: mgetKeys)
         if batch, client == .raw { throw ValidationError("--batch needs --client async or blocking (raw always sends -P requests at once)") }
         if batch, tests.contains(.codable) {
             throw ValidationError("--batch cannot run the codable test: it mixes SET and GET")
@@ -87,6 +97,7 @@ struct RunCommand: AsyncParsableCommand {
             print("zcached-benchmark against \(target.description): \(client.rawValue) client\(compare && client != .raw && !server.tls ? " vs raw sockets" : "")")
             print("")
         }
+        var failedRequests = 0
         do {
             for test in try BenchmarkTest.list(tests) {
                 let workload = try Workload(.init(test: test, dataSize: dataSize, keyspace: keyspace, keysPerMultiKeyRequest: mgetKeys))
@@ -106,16 +117,19 @@ struct RunCommand: AsyncParsableCommand {
                     client,
                     plan,
                     rounds: rounds,
+                    warmUp: warmup,
                     withBaseline: withBaseline,
                     withoutQuickAck: withBaseline && !withoutQuickAck && test == .mget,
                     runner: runner
                 )
                 report.print(comparison)
+                failedRequests += comparison.errorCount
             }
         } catch {
             await runner.shutdown()
             throw error
         }
         await runner.shutdown()
+        if failedRequests > 0 { throw ExitCode(2) }
     }
 }

@@ -92,6 +92,10 @@ struct SoakCommand: AsyncParsableCommand {
         if let unknown = faultSelection?.subtracting(SoakChaos.faultNames).first {
             throw ValidationError("unknown fault \(unknown); known: \(SoakChaos.faultNames.joined(separator: ", "))")
         }
+        let seconds = [duration, reportInterval, faultInterval, requestTimeout, restartInterval]
+        guard seconds.allSatisfy({ $0.isFinite && $0 <= 86_400 }) else {
+            throw ValidationError("every interval, --duration included, must be a number of seconds up to 86400")
+        }
         guard duration > 0, reportInterval > 0, faultInterval > 0, requestTimeout > 0, restartInterval >= 0 else {
             throw ValidationError("--duration, --report-interval, --fault-interval and --request-timeout must be positive")
         }

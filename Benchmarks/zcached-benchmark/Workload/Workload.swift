@@ -211,4 +211,24 @@ extension Workload.Shape {
             }
         }
     }
+
+    /// Checks that every request fits the server's default `max_request_size` (10 MiB; larger
+    /// ones close the connection, PROTOCOL.md §4.4) and every MGET reply the SDK's reply limit,
+    /// counting 64 bytes of framing per value: each run populates the keyspace with SETs of
+    /// `dataSize` bytes, whatever its test.
+    /// - Throws: `ValidationError` naming the options to lower.
+    static func requireServerAccepts(tests: [BenchmarkTest], dataSize: Int, keysPerMultiKeyRequest: Int) throws {
+        let requestLimit = ZCachedRequestLimits.serverDefaultMaximumRequestSize
+        let replyLimit = ZCachedDecoderLimits().maximumFrameSize
+        let multiKeyBytes = keysPerMultiKeyRequest.multipliedReportingOverflow(by: dataSize + 64)
+        guard dataSize + 128 <= requestLimit else {
+            throw ValidationError("--data-size \(dataSize) makes SET requests over the server's \(requestLimit)-byte max_request_size")
+        }
+        if tests.contains(.mset), multiKeyBytes.overflow || multiKeyBytes.partialValue + 64 > requestLimit {
+            throw ValidationError("--mget-keys × --data-size makes MSET requests over the server's \(requestLimit)-byte max_request_size")
+        }
+        if tests.contains(.mget), multiKeyBytes.overflow || multiKeyBytes.partialValue > replyLimit {
+            throw ValidationError("--mget-keys × --data-size makes MGET replies over the SDK's \(replyLimit)-byte reply limit")
+        }
+    }
 }
