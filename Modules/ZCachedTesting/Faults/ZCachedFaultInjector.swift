@@ -29,7 +29,9 @@ public final class ZCachedFaultInjector: Sendable {
 
     /// Arms `fault` for the requests `trigger` selects.
     ///
-    /// Several faults may match one request; their effects add up (a delayed, split reply).
+    /// Several faults may match one request; their effects add up (a delayed, split reply),
+    /// except that closing or resetting the connection overrides the others: the connection
+    /// closes once the earlier replies are written, with no delay.
     /// - Parameters:
     ///   - fault: What to do to the request's reply or connection.
     ///   - trigger: Which requests it applies to.

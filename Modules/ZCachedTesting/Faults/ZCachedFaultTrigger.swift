@@ -4,7 +4,8 @@
 public enum ZCachedFaultTrigger: Sendable, Hashable {
     /// The next request the server receives, once.
     case nextRequest
-    /// The request with this server-wide number (1-based), once.
+    /// The request with this server-wide number (1-based), once. A number the server has already
+    /// passed never fires; it stays armed until ``ZCachedFaultInjector/removeAll()``.
     case requestNumber(Int)
     /// Every request, until ``ZCachedFaultInjector/removeAll()``.
     case everyRequest

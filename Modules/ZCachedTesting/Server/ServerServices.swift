@@ -15,8 +15,13 @@ struct ServerServices: Sendable {
     /// - Throws: The error of binding the socket.
     func bind(host: String, port: Int) async throws -> any Channel {
         let epoch = connections.currentEpoch
-        return try await ServerBootstrap(group: configuration.eventLoopGroup)
+        var bootstrap = ServerBootstrap(group: configuration.eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        if let segmentSize = configuration.maximumSegmentSize {
+            // Set on the listener before it listens: accepted connections advertise it.
+            bootstrap = bootstrap.serverChannelOption(.tcpOption(.init(rawValue: CInt(TCP_MAXSEG))), value: SocketOptionValue(segmentSize))
+        }
+        return try await bootstrap
             .childChannelOption(.tcpOption(.tcp_nodelay), value: configuration.writesLikeTheRealServer ? 0 : 1)
             // A client that shuts its side down still gets the replies to what it sent: the
             // handler closes once they are written (ServerChannelHandler.userInboundEventTriggered).

@@ -19,6 +19,10 @@ extension ZCachedTestServer {
         /// each its own write. Replies over 4 KiB then stall ~40 ms against a client that does
         /// not re-arm TCP_QUICKACK, as they do against the real server (PROTOCOL.md §4.7).
         public var writesLikeTheRealServer: Bool
+        /// When set, the TCP maximum segment size the listener offers clients (`TCP_MAXSEG`), so
+        /// that loopback splits writes into segments as a network path does (1448 bytes on
+        /// Ethernet; loopback's own is ~64 KiB). Linux takes values from 536 up.
+        public var maximumSegmentSize: Int?
 
         /// Makes a configuration.
         /// - Parameters:
@@ -26,16 +30,19 @@ extension ZCachedTestServer {
         ///   - tlsContext: A TLS server context, or `nil` for plain TCP.
         ///   - maximumRequestSize: The request size limit in bytes; 10 MiB by default.
         ///   - writesLikeTheRealServer: Whether to write like the real server; `false` by default.
+        ///   - maximumSegmentSize: The segment size to offer clients; the system's by default.
         public init(
             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
             tlsContext: NIOSSLContext? = nil,
             maximumRequestSize: Int = 10 * 1024 * 1024,
-            writesLikeTheRealServer: Bool = false
+            writesLikeTheRealServer: Bool = false,
+            maximumSegmentSize: Int? = nil
         ) {
             self.eventLoopGroup = eventLoopGroup
             self.tlsContext = tlsContext
             self.maximumRequestSize = maximumRequestSize
             self.writesLikeTheRealServer = writesLikeTheRealServer
+            self.maximumSegmentSize = maximumSegmentSize
         }
     }
 }

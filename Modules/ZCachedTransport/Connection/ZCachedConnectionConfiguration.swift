@@ -63,7 +63,10 @@ public struct ZCachedConnectionConfiguration: Sendable {
     ///
     /// The server corrupts its reply stream when more than 4096 bytes are in flight on one
     /// connection (PROTOCOL.md §1.1), so a window over ``serverSafeWindow`` is refused when
-    /// connecting. A single frame larger than the window is sent alone.
+    /// connecting. A single frame larger than the window is sent alone. On a link whose TCP
+    /// maximum segment size is smaller (1448 bytes on Ethernet), the window is one segment: a
+    /// write split across segments lets the server read part of it, and a read that ends
+    /// mid-frame after a whole frame triggers the same bug (§7.3).
     public var inFlightWindow: Int
     /// Whether to re-arm TCP_QUICKACK after every read (Linux only).
     ///

@@ -168,6 +168,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// The link is connected (and its TLS handshake done): ready now, or once it has answered
     /// the `PING` that new links must answer.
     private func linkIsUp() {
+        pipeline.startOnNewLink(segmentSize: linkSegmentSize)
         guard verifiesLink else {
             readyPromise.succeed()
             return
@@ -251,6 +252,14 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         let misfitting = others.remove(at: index)
         failAllAndClose(with: ZCachedBatch.violation(after: misfit), alsoFailing: others)
         misfitting.deliver()
+    }
+
+    /// The link's TCP maximum segment size, when the channel tells it.
+    private var linkSegmentSize: Int? {
+        guard let options = context?.channel.syncOptions,
+            let size = try? options.getOption(.tcpOption(.init(rawValue: CInt(TCP_MAXSEG)))), size > 0
+        else { return nil }
+        return Int(size)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -338,6 +338,15 @@ struct POSIXSocket {
         #endif
     }
 
+    /// The connection's TCP maximum segment size (`TCP_MAXSEG`), or `nil` when the system does
+    /// not tell it.
+    var maximumSegmentSize: Int? {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(descriptor, Int32(IPPROTO_TCP), TCP_MAXSEG, &value, &length) == 0, value > 0 else { return nil }
+        return Int(value)
+    }
+
     /// Closes the descriptor. `EINTR` from `close` is not retried: on Linux the descriptor is
     /// released anyway, and retrying could close a descriptor another thread just opened.
     func close() {

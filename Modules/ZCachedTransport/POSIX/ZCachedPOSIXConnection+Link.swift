@@ -70,7 +70,7 @@ extension ZCachedPOSIXConnection {
         mutating func attach(_ socket: POSIXSocket, linkOrder: Int) {
             generation = linkOrder
             self.socket = socket
-            pipeline.startOnNewLink()
+            pipeline.startOnNewLink(segmentSize: socket.maximumSegmentSize)
             receiveTimeout = requestTimeout
             slot.install(socket)
         }

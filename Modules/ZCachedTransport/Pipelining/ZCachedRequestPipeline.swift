@@ -90,7 +90,11 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         var reply: ZCachedValue
     }
 
-    let window: Int
+    /// The most bytes of whole frames in flight on the current link: the configured window, or
+    /// one TCP segment when that is smaller (``startOnNewLink(segmentSize:)``).
+    private(set) var window: Int
+    /// The window the connection was configured with.
+    private let configuredWindow: Int
     private var waiting = CircularBuffer<Request>()
     /// Bytes of the waiting requests' frames.
     private var bytesWaiting = 0
@@ -102,7 +106,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// The most bytes that were ever in flight at once, for tests and metrics.
     private(set) var peakBytesInFlight = 0
     /// Whether every request is written with a sentinel, because a group has been written on
-    /// this link (see the type's doc). Set for the link's life; ``startOnNewLink()`` clears it.
+    /// this link (see the type's doc). Set for the link's life; ``startOnNewLink(segmentSize:)`` clears it.
     private(set) var verifiesEveryRequest = false
     /// Whether a frame too large to share the window with a sentinel was written on a verifying
     /// link: a sentinel goes out as soon as its reply is in, and the reply is held until then.
@@ -110,6 +114,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
 
     init(window: Int, sentinels: ZCachedSentinelTokens = ZCachedSentinelTokens()) {
         self.window = window
+        self.configuredWindow = window
         self.sentinels = sentinels
     }
 
@@ -282,8 +287,16 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// Forgets that the previous link pipelined: a new connection starts with a clean receive
     /// buffer on the server, so requests alone may go bare again. Call it when the pipeline
     /// serves a new link (one whose requests have all been removed).
-    mutating func startOnNewLink() {
+    ///
+    /// The window shrinks to one TCP segment of the link (`segmentSize`, its MSS) when that is
+    /// smaller. A write no larger than a segment, with no more than a segment in flight, reaches
+    /// the server in whole segments of whole frames, so none of its reads can end mid-frame after
+    /// a whole frame, the bug's trigger (PROTOCOL.md §1.1, §7.3); a 4096-byte write crosses
+    /// three 1448-byte segments on an Ethernet path, and the server may read the first alone.
+    /// Loopback's segments (~64 KiB) leave the window as configured.
+    mutating func startOnNewLink(segmentSize: Int?) {
         verifiesEveryRequest = false
+        window = min(configuredWindow, max(1, segmentSize ?? configuredWindow))
     }
 
     /// Removes every request, answered-and-held and written ones first, and returns the

@@ -231,9 +231,22 @@ import ZCachedCore
         #expect(Self.isOutOfOrder(pipeline.replyReceived("four")), "the real reply sits where the token belongs")
         #expect(pipeline.removeAll() == ["caller 4"])
 
-        pipeline.startOnNewLink()
+        pipeline.startOnNewLink(segmentSize: nil)
         pipeline.enqueue(Self.request(5))
         #expect(pipeline.nextFramesToWrite(deadline: 100).count == 1, "a new link starts bare again")
+    }
+
+    /// The window shrinks to a link's TCP segment when that is smaller, and grows back to the
+    /// configured one on a link with larger segments.
+    @Test func theWindowFollowsEachLinksSegmentSize() {
+        var pipeline = Pipeline(window: 4096)
+        pipeline.startOnNewLink(segmentSize: 1448)
+        #expect(pipeline.window == 1448)
+        pipeline.startOnNewLink(segmentSize: 65483)
+        #expect(pipeline.window == 4096)
+        pipeline.startOnNewLink(segmentSize: 536)
+        pipeline.startOnNewLink(segmentSize: nil)
+        #expect(pipeline.window == 4096, "a link whose segment size is unknown gets the configured window")
     }
 
     /// A pipeline whose link has pipelined once (one group answered), so it verifies everything.
