@@ -139,6 +139,24 @@ import ZCachedTesting
         }
     }
 
+    /// Only a pair the server stores leaves the phantom key of §6.4: an error nested in an
+    /// argument past SET's value, under a key the server refuses, or in an MSET of an odd
+    /// argument count gets its reply, as for any other bad request.
+    @Test(arguments: [
+        "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n-oops\r\n",
+        "*3\r\n$3\r\nSET\r\n:1\r\n*1\r\n-oops\r\n",
+        "*4\r\n$4\r\nMSET\r\n$1\r\nk\r\n*1\r\n-oops\r\n$1\r\nx\r\n",
+    ])
+    func anErrorTheServerNeverStoresDoesNotCrashIt(_ input: String) async throws {
+        try await Self.withConnection { server, raw in
+            server.faults.emulatesCrashes = true
+            try raw.send(Array(input.utf8) + [0x03])
+            #expect(try raw.receiveReplies(1).last == 0x03)
+            try raw.send(Self.ping)
+            #expect(try raw.receiveReplies(1) == Self.pong)
+        }
+    }
+
     @Test func withoutCrashEmulationTheSameInputsGetReplies() async throws {
         try await Self.withConnection { _, raw in
             for input in Self.crashingInputs {

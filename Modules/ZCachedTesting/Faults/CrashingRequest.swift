@@ -22,10 +22,26 @@ enum CrashingRequest {
         if ["GET", "DELETE", "SIZEOF"].contains(where: { ASCII.equalsIgnoringCase(command, $0.utf8) }) {
             return elements.count > 1 && !isString(elements[1])  // §6.2
         }
-        if ["SET", "MSET"].contains(where: { ASCII.equalsIgnoringCase(command, $0.utf8) }) {
-            return elements.dropFirst(2).contains(where: nestsAnError)  // §6.4
+        if ASCII.equalsIgnoringCase(command, "SET".utf8) {
+            return elements.count > 2 && storesAnErrorUnderAKey(elements[1], elements[2])  // §6.4
+        }
+        if ASCII.equalsIgnoringCase(command, "MSET".utf8), elements.count % 2 == 1 {
+            // Pairs are stored in order until the first that fails (§6.13): a pair after a key
+            // the server cannot store is never reached.
+            for pair in stride(from: 1, to: elements.count, by: 2) {
+                guard case .bulkString = elements[pair] else { return false }
+                if storesAnErrorUnderAKey(elements[pair], elements[pair + 1]) { return true }
+            }
         }
         return false
+    }
+
+    /// Whether storing `value` under `key` leaves the phantom key that later crashes the server
+    /// (§6.4): a key the server stores (a bulk string) and an error nested in the value.
+    /// Arguments past a SET's value, or an MSET of an odd argument count, store nothing here.
+    private static func storesAnErrorUnderAKey(_ key: ZCachedValue, _ value: ZCachedValue) -> Bool {
+        guard case .bulkString = key else { return false }
+        return nestsAnError(value)
     }
 
     /// Whether the frame declares an array of no elements (`*0`, `*00`, §6.1).

@@ -102,7 +102,8 @@ public final class ZCachedTestServer: Sendable {
     }
 
     /// Stops listening and closes every connection, for good: a ``restart()`` under way stops
-    /// too. Calling it again does nothing.
+    /// too, though the listener it is binding closes only when that bind completes, which can be
+    /// just after this returns. Calling it again does nothing.
     public func shutdown() async {
         let channel: (any Channel)? = listener.withLock { listener in
             defer { listener = .shutDown }

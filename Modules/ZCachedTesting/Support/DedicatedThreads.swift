@@ -16,12 +16,18 @@ package enum DedicatedThreads {
         guard count > 0 else { return }
         let threads = NIOThreadPool(numberOfThreads: count)
         threads.start()
-        defer { threads.shutdownGracefully { _ in } }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<count {
-                group.addTask { try await threads.runIfActive { body(index) } }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count {
+                    group.addTask { try await threads.runIfActive { body(index) } }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch {
+            try? await threads.shutdownGracefully()
+            throw error
         }
+        // Waited for, so the threads of one call are gone before the next call makes its own.
+        try? await threads.shutdownGracefully()
     }
 }
