@@ -82,6 +82,11 @@ struct RunCommand: AsyncParsableCommand {
         guard !tests.isEmpty else { throw ValidationError("--tests names no test") }
         try Workload.Shape.requireFramesFit(tests: tests, dataSize: dataSize, keyspace: keyspace, keysPerMultiKeyRequest: mgetKeys)
         try Workload.Shape.requireServerAccepts(tests: tests, dataSize: dataSize, keysPerMultiKeyRequest: mgetKeys)
+        if client == .blocking, pipeline > 1, !batch {
+            // Its connections serve one request at a time: -P threads per connection would only
+            // queue on each connection's lock while raw pipelines -P frames per write.
+            throw ValidationError("--client blocking pipelines only with --batch; for more concurrency use -c")
+        }
         if batch, client == .raw { throw ValidationError("--batch needs --client async or blocking (raw always sends -P requests at once)") }
         if batch, tests.contains(.codable) {
             throw ValidationError("--batch cannot run the codable test: it mixes SET and GET")

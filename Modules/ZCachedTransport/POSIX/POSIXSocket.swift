@@ -163,7 +163,11 @@ struct POSIXSocket {
         do {
             _ = try posixSystemCall("connect") { cConnect(descriptor, address.ai_addr, address.ai_addrlen) }
             return
-        } catch  where !error.connectInProgress {
+        } catch where error.errnoCode == EISCONN {
+            // A connect interrupted by a signal goes on in the background; the call retried after
+            // `EINTR` finds it done.
+            return
+        } catch where !error.connectInProgress {
             throw .failed("cannot connect to \(endpoint): \(error)")
         } catch {
             // In progress: wait below.
@@ -416,6 +420,8 @@ struct POSIXWakePipe {
             let pointer = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
             return try posixSystemCall("pipe") { pipe(pointer) }
         }
+        // Not atomic with the pipe's creation (Swift's Glibc module does not offer `pipe2`): a
+        // process forking on another thread in between may pass the ends to its child.
         for end in [ends.0, ends.1] {
             _ = try? posixSystemCall("fcntl(FD_CLOEXEC)") { fcntl(end, F_SETFD, FD_CLOEXEC) }
             _ = try? posixSystemCall("fcntl(O_NONBLOCK)") { fcntl(end, F_SETFL, O_NONBLOCK) }
