@@ -25,6 +25,8 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
     private let emptyings = Atomic<UInt64>(0)
     /// Where the next selection starts; wraps around (unsigned, so it never turns negative).
     @usableFromInline let rotation = Atomic<UInt>(0)
+    /// Set when a selection passed over a broken connection; see ``takeSkippedBroken()``.
+    @usableFromInline let skippedBroken = Atomic<Bool>(false)
 
     /// Makes a pool holding `connections`.
     /// - Parameter connections: The connections to start with.
@@ -68,7 +70,10 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
             for offset in 0..<connections.count {
                 let connection = connections[(start + offset) % connections.count]
                 let state = connection.state
-                guard state == .connected || state == .reconnecting else { continue }
+                guard state == .connected || state == .reconnecting else {
+                    if state == .broken, !skippedBroken.load(ordering: .relaxed) { skippedBroken.store(true, ordering: .relaxed) }
+                    continue
+                }
                 let servesNow = state == .connected || connection.reconnectsWhenUsed
                 let rank = (
                     servesNow ? 0 : 1,
@@ -86,6 +91,18 @@ public final class ZCachedPool<Connection: ZCachedConnectionStatus>: Sendable {
             throw ZCachedError(code: .noAvailableConnections, message: "none of the pool's \(count) connections is connected")
         }
         return chosen
+    }
+
+    /// Whether ``leastLoaded()`` passed over a broken connection since the last call, which
+    /// resets it.
+    ///
+    /// A client asks after each selection to learn, for one atomic load, that broken connections
+    /// wait to be tried again while the others serve (a selection that finds none usable throws
+    /// instead).
+    @inlinable
+    public func takeSkippedBroken() -> Bool {
+        guard skippedBroken.load(ordering: .relaxed) else { return false }
+        return skippedBroken.exchange(false, ordering: .relaxed)
     }
 
     /// Adds connections to the pool.

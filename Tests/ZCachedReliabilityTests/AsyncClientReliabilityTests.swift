@@ -160,6 +160,20 @@ struct AsyncClientReliabilityTests {
         }
     }
 
+    /// A connected client whose connections a restart broke (the server refuses new
+    /// connections until the test lets it accept again).
+    static func clientWithEveryConnectionBroken(
+        _ configuration: ZCachedConfiguration,
+        _ server: ZCachedTestServer
+    ) async throws -> ZCachedClient {
+        let client = ZCachedClient(configuration: configuration)
+        try await client.connect()
+        server.faults.refusesConnections = true
+        try await server.restart()
+        try await Reliability.waitUntil { client.pool.broken.count == configuration.poolSize }
+        return client
+    }
+
     @Test func aConnectionThatFinishesOpeningAfterCloseIsClosedNotKept() async throws {
         try await Reliability.withServer { server in
             let gate = ConnectGate()
@@ -208,6 +222,49 @@ struct AsyncClientReliabilityTests {
         }
     }
 
+    /// A recovery that brings back only some connections (the server fills up again, say) must
+    /// not leave the others broken for good while the first serves: calls that pass over them
+    /// start another recovery, one per backoff maximum, in the background.
+    @Test func connectionsAPartialRecoveryLeftBrokenAreTriedAgainWhileOthersServe() async throws {
+        try await Reliability.withServer { server in
+            var configuration = Reliability.configuration(server, poolSize: 3, connectionAttempts: 1)
+            // Armed below: the first link to come back fills the server up again.
+            let refusal = RefusalAfterNextLink(server)
+            configuration.connection.onStateChange = refusal.observe
+            let client = try await Self.clientWithEveryConnectionBroken(configuration, server)
+            refusal.arm()
+            server.faults.refusesConnections = false
+            try await client.ping()
+            try await Reliability.waitUntil { client.pool.broken.count == 2 }
+            #expect(client.pool.connectedCount == 1, "the partial recovery this test sets up")
+            server.faults.refusesConnections = false
+            try await Reliability.waitUntil {
+                _ = try? await client.ping()
+                return client.pool.connectedCount == 3
+            }
+            await client.close()
+        }
+    }
+
+    /// A call cancelled while it waits for the recovery is told so, not that no connection was
+    /// available.
+    @Test func aCallCancelledWhileWaitingForTheRecoveryFailsAsCancelled() async throws {
+        try await Reliability.withServer { server in
+            var configuration = Reliability.configuration(server, poolSize: 1, requestTimeout: .seconds(30), connectionAttempts: 2)
+            // 10 ms before the recovery's first attempt, 30 s before its second.
+            configuration.connection.backoff = ExponentialBackoff(initial: .milliseconds(10), multiplier: 3000, max: .seconds(30))
+            let client = try await Self.clientWithEveryConnectionBroken(configuration, server)
+            let accepted = server.statistics.connectionsAccepted
+            let call = Task { try await client.ping() }
+            // The recovery's first attempt was refused: it now waits out its 30 s delay.
+            try await Reliability.waitUntil { server.statistics.connectionsAccepted > accepted }
+            call.cancel()
+            let error = await #expect(throws: ZCachedError.self) { try await call.value }
+            #expect(error?.code == .cancelled)
+            await client.close()
+        }
+    }
+
     /// Connect attempts and their backoff delays can take far longer than a request may: the
     /// call that starts the recovery waits at most its request timeout, and the recovery goes on
     /// without it.
@@ -217,11 +274,7 @@ struct AsyncClientReliabilityTests {
                 server, poolSize: 1, requestTimeout: .milliseconds(200), connectionAttempts: 2
             )
             configuration.connection.backoff = ExponentialBackoff(initial: .seconds(1), multiplier: 1, max: .seconds(1))
-            let client = ZCachedClient(configuration: configuration)
-            try await client.connect()
-            server.faults.refusesConnections = true
-            try await server.restart()
-            try await Reliability.waitUntil { client.pool.broken.count == 1 }
+            let client = try await Self.clientWithEveryConnectionBroken(configuration, server)
             // The recovery's first attempt is refused, its second comes 1 s later: five request
             // timeouts after the call began.
             let error = await #expect(throws: ZCachedError.self) { try await client.dbsize() }
@@ -239,11 +292,7 @@ struct AsyncClientReliabilityTests {
         try await Reliability.withServer { server in
             var configuration = Reliability.configuration(server, poolSize: 1, connectionAttempts: 1)
             configuration.connection.backoff = ExponentialBackoff(initial: .milliseconds(10), max: .seconds(600))
-            let client = ZCachedClient(configuration: configuration)
-            try await client.connect()
-            server.faults.refusesConnections = true
-            try await server.restart()
-            try await Reliability.waitUntil { client.pool.broken.count == 1 }
+            let client = try await Self.clientWithEveryConnectionBroken(configuration, server)
             let beforeTrying = server.statistics.connectionsAccepted
             let tried = await #expect(throws: ZCachedError.self) { try await client.ping() }
             #expect(tried?.code == .noAvailableConnections)

@@ -31,6 +31,21 @@ struct BlockingClientReliabilityTests {
         }
     }
 
+    /// A client of one connection (`configuration` must try once per reconnect) that a restart
+    /// and a refused reconnect broke; the server accepts connections again.
+    static func clientWithItsConnectionBroken(
+        _ configuration: ZCachedConfiguration,
+        _ server: ZCachedTestServer
+    ) async throws -> ZCachedBlockingClient {
+        let client = try ZCachedBlockingClient(configuration: configuration)
+        server.faults.refusesConnections = true
+        try await server.restart()
+        #expect(throws: ZCachedError.self) { try client.ping() }
+        #expect(client.pool.broken.count == 1)
+        server.faults.refusesConnections = false
+        return client
+    }
+
     static func checkedCall(_ client: ZCachedBlockingClient, key: String, ledger: OutcomeLedger) {
         do {
             try client.set(key, key)
@@ -186,18 +201,57 @@ struct BlockingClientReliabilityTests {
                 server, poolSize: 1, requestTimeout: .milliseconds(300), connectionAttempts: 1
             )
             configuration.connection.connectTimeout = .seconds(20)
-            let client = try ZCachedBlockingClient(configuration: configuration)
-            server.faults.refusesConnections = true
-            try await server.restart()
-            #expect(throws: ZCachedError.self) { try client.ping() }
-            #expect(client.pool.broken.count == 1)
-            server.faults.refusesConnections = false
+            let client = try await Self.clientWithItsConnectionBroken(configuration, server)
             // A new link's check would wait the whole connect timeout for its PONG.
             server.faults.inject(.delayReply(.seconds(30)), on: .command("PING"))
             let started = ContinuousClock.now
             let error = #expect(throws: ZCachedError.self) { try client.dbsize() }
             #expect(error?.code == .noAvailableConnections)
             #expect(ContinuousClock.now - started < .seconds(10), "it gave up long before the connect timeout")
+            client.close()
+        }
+    }
+
+    /// A refill cut short leaves the pool smaller, but only until the next recovery: that one
+    /// refills to the size the application asked for, not to the size the pool had shrunk to.
+    @Test func aRecoveryRefillsThePoolToTheSizeAskedFor() async throws {
+        try await Reliability.withServer { server in
+            var configuration = Reliability.configuration(server, poolSize: 3, connectionAttempts: 1)
+            // Armed below: the first link to come back fills the server up again.
+            let refusal = RefusalAfterNextLink(server)
+            configuration.connection.onStateChange = refusal.observe
+            let client = try ZCachedBlockingClient(configuration: configuration)
+            server.faults.refusesConnections = true
+            try await server.restart()
+            for _ in 0..<3 { _ = try? client.ping() }
+            #expect(client.pool.broken.count == 3)
+            refusal.arm()
+            server.faults.refusesConnections = false
+            try await Reliability.eventually { try client.ping() }
+            #expect(client.pool.count == 1, "the refill this test cuts short")
+            // Every connection breaks once more, and the server is back for good.
+            server.faults.refusesConnections = true
+            try await server.restart()
+            _ = try? client.ping()
+            #expect(client.pool.broken.count == 1)
+            server.faults.refusesConnections = false
+            try await Reliability.eventually { try client.ping() }
+            #expect(client.pool.count == 3)
+            #expect(client.pool.connectedCount == 3)
+        }
+    }
+
+    /// The call that replaces broken connections counts that time against its own request
+    /// timeout: it does not start a fresh one for the request after.
+    @Test func aCallThatReplacesConnectionsKeepsItsOwnRequestTimeout() async throws {
+        try await Reliability.withServer { server in
+            let configuration = Reliability.configuration(server, poolSize: 1, requestTimeout: .milliseconds(400), connectionAttempts: 1)
+            let client = try await Self.clientWithItsConnectionBroken(configuration, server)
+            // The replacement's link check takes 250 ms of the call's 400, the DBSIZE 250 more.
+            server.faults.inject(.delayReply(.milliseconds(250)), on: .command("PING"))
+            server.faults.inject(.delayReply(.milliseconds(250)), on: .command("DBSIZE"))
+            let error = #expect(throws: ZCachedError.self) { try client.dbsize() }
+            #expect(error?.code == .timeout, "\(String(describing: error))")
             client.close()
         }
     }

@@ -105,3 +105,25 @@ final class StopFlag: Sendable {
     func stop() { flag.store(true, ordering: .releasing) }
     var isStopped: Bool { flag.load(ordering: .acquiring) }
 }
+
+/// Makes the server refuse new connections (accept and close them) as soon as the next link
+/// comes up, once armed: a recovery that brings back its first connection and no other.
+final class RefusalAfterNextLink: Sendable {
+    private let server: ZCachedTestServer
+    private let armed = ZCachedLock(false)
+
+    init(_ server: ZCachedTestServer) {
+        self.server = server
+    }
+
+    /// Makes the next link that comes up turn the refusal on.
+    func arm() {
+        armed.withLock { $0 = true }
+    }
+
+    /// The connections' `onStateChange` hook.
+    func observe(_ change: ZCachedConnectionStateChange) {
+        guard change.current == .connected, armed.withLock({ armed in defer { armed = false }; return armed }) else { return }
+        server.faults.refusesConnections = true
+    }
+}

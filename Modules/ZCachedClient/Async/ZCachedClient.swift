@@ -38,8 +38,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     private let connectionConfiguration: ZCachedConnectionConfiguration
     /// Lets one call per backoff maximum try the broken connections again.
     private let recoveryGate: ZCachedRecoveryGate
-    /// The last recovery started by a call that found no usable connection; ``close()``
-    /// cancels it.
+    /// The last recovery started by a call (`startRecovery()`); ``close()`` cancels it and
+    /// waits for it.
     private let runningRecovery = ZCachedLock<Task<Void, Never>?>(nil)
     private var logger: Logger { instrumentation.logger }
 
@@ -120,10 +120,16 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
 
     /// Closes every connection. Pending requests fail with ``ZCachedError/Code/connectionClosed``.
     public func close() async {
-        // Its reconnects would fail on closed connections anyway; cancelled, it stops waiting
-        // out a backoff delay first.
-        runningRecovery.withLock { $0?.cancel() }
+        // Cancelled, a recovery stops waiting out a backoff delay; a reconnect it has started
+        // ends on its closed connection within the connect timeout, and is waited for so that
+        // no link outlives the client.
+        let recovery = runningRecovery.withLock { running in
+            defer { running = nil }
+            return running
+        }
+        recovery?.cancel()
         await pool.close()
+        await recovery?.value
         instrumentation.poolSizeChanged(to: pool.count)
         logger.info("zcached client closed")
     }
@@ -139,40 +145,33 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
 
     /// The least-loaded connected connection; when there is none, the broken connections are
     /// tried again first if ``ZCachedConnectionConfiguration/reconnect`` is on and no other call
-    /// tried them within the backoff's longest delay (see `ZCachedRecoveryGate`).
+    /// tried them within the backoff's longest delay (see `ZCachedRecoveryGate`). When the pool
+    /// passed over broken connections to pick one, they are tried again in the background on the
+    /// same terms, so a pool that lost some connections (a full server, say) gets them back.
     private func usableConnection() async throws(ZCachedError) -> ZCachedNIOConnection {
+        let connection: ZCachedNIOConnection
         do {
-            return try pool.leastLoaded()
+            connection = try pool.leastLoaded()
         } catch {
-            guard await reconnectBrokenWhenNoneIsUsable() else { throw error }
+            guard await reconnectBrokenWhenNoneIsUsable() else {
+                if Task.isCancelled { throw ZCachedInstrumentation.cancelledWhileRecovering }
+                throw error
+            }
             return try pool.leastLoaded()
         }
+        if pool.takeSkippedBroken() { _ = startRecovery() }
+        return connection
     }
 
-    /// Reconnects one broken connection and, once that worked (the server is back), the others,
-    /// in a task of its own. The caller waits for the first at most
+    /// Starts a recovery (`startRecovery()`) and waits for its first reconnect at most
     /// ``ZCachedConnectionConfiguration/requestTimeout`` (its connect attempts and backoff delays
-    /// can take far longer), or until it is cancelled; the recovery goes on without it.
+    /// can take far longer), or until the caller is cancelled; the recovery goes on without it.
     /// Meanwhile other calls are handed the connection being reconnected and fail fast with
     /// `connectionClosed`, unsent.
-    /// - Returns: Whether the first reconnected in the caller's time.
+    /// - Returns: Whether the first connection reconnected in the caller's time.
     private func reconnectBrokenWhenNoneIsUsable() async -> Bool {
-        guard configuration.connection.reconnect, !Task.isCancelled else { return false }
-        let broken = pool.broken
-        guard let first = broken.first, recoveryGate.claim() else { return false }
-        let eventLoop = eventLoopGroup.any()
-        // Completed once: by the first reconnect, the caller's deadline or its cancellation.
-        let firstReconnected = eventLoop.makePromise(of: Bool.self)
-        let recovery = Task { [recoveryGate] in
-            defer { recoveryGate.finish() }
-            // A failed reconnect is logged, with the connection's id, as its state change.
-            let reconnected = (try? await first.reconnect()) != nil
-            firstReconnected.succeed(reconnected)
-            guard reconnected else { return }
-            for other in broken.dropFirst() { try? await other.reconnect() }
-        }
-        runningRecovery.withLock { $0 = recovery }
-        let deadline = eventLoop.scheduleTask(in: TimeAmount(configuration.connection.requestTimeout)) {
+        guard !Task.isCancelled, let firstReconnected = startRecovery() else { return false }
+        let deadline = firstReconnected.futureResult.eventLoop.scheduleTask(in: TimeAmount(configuration.connection.requestTimeout)) {
             firstReconnected.succeed(false)
         }
         defer { deadline.cancel() }
@@ -181,6 +180,36 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         } onCancel: {
             firstReconnected.succeed(false)
         }
+    }
+
+    /// Reconnects one broken connection and, once that worked (the server is back), the others,
+    /// in a task of its own that ``close()`` cancels and waits for; only when
+    /// ``ZCachedConnectionConfiguration/reconnect`` is on and the recovery gate lets it.
+    /// - Returns: A promise completed with whether the first connection reconnected (others may
+    ///   complete it sooner); `nil` when no recovery started.
+    private func startRecovery() -> EventLoopPromise<Bool>? {
+        guard configuration.connection.reconnect else { return nil }
+        let broken = pool.broken
+        guard let first = broken.first, recoveryGate.claim() else { return nil }
+        let firstReconnected = eventLoopGroup.any().makePromise(of: Bool.self)
+        runningRecovery.withLock { running in
+            running = Task { [recoveryGate] in
+                defer { recoveryGate.finish() }
+                let reconnected = await Self.reconnect(first)
+                firstReconnected.succeed(reconnected)
+                guard reconnected else { return }
+                for other in broken.dropFirst() { _ = await Self.reconnect(other) }
+            }
+        }
+        return firstReconnected
+    }
+
+    /// Reconnects `connection` if it is broken.
+    /// - Returns: Whether it is connected after (not when another reconnect was already
+    ///   running, or this one failed).
+    private static func reconnect(_ connection: ZCachedNIOConnection) async -> Bool {
+        // A failed reconnect is logged, with the connection's id, as its state change.
+        (try? await connection.reconnect()) != nil && connection.state == .connected
     }
 
     /// Sends one command on the least-loaded connection and waits for its typed response,
@@ -278,9 +307,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     @discardableResult
     public func reconnectBroken() async -> Int {
         var reconnected = 0
-        for connection in pool.broken {
-            // A failed reconnect is logged, with the connection's id, as its state change.
-            if (try? await connection.reconnect()) != nil { reconnected += 1 }
+        for connection in pool.broken where await Self.reconnect(connection) {
+            reconnected += 1
         }
         return reconnected
     }

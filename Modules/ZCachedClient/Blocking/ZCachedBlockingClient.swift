@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Synchronization
 import ZCachedCore
 import ZCachedPool
 import ZCachedTransport
@@ -30,6 +31,10 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     private let connectionConfiguration: ZCachedConnectionConfiguration
     /// Lets one call per backoff maximum replace the broken connections.
     private let recoveryGate: ZCachedRecoveryGate
+    /// How many connections the application asked for: what a recovery refills the pool to.
+    /// Opening or closing connections (``extend(by:)``, ``reduce(by:force:)``,
+    /// ``cleanUpBroken()``, ``close()``) moves it; a recovery's own replacements do not.
+    private let intendedSize: Atomic<Int>
 
     /// Opens ``ZCachedConfiguration/poolSize`` connections.
     /// - Parameters:
@@ -52,6 +57,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
         self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
+        self.intendedSize = Atomic(0)
         try configuration.validate()
         do {
             try extend(by: configuration.poolSize)
@@ -81,6 +87,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
         self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
+        self.intendedSize = Atomic(pool.count)
         instrumentation.poolSizeChanged(to: pool.count)
     }
 
@@ -96,38 +103,42 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
 
     /// The least-loaded connection that can serve now; when there is none, the broken
     /// connections are replaced first if ``ZCachedConnectionConfiguration/reconnect`` is on and
-    /// no other call tried within the backoff's longest delay (see `ZCachedRecoveryGate`).
-    private func usableConnection() throws(ZCachedError) -> ZCachedPOSIXConnection {
+    /// no other call tried within the backoff's longest delay (see `ZCachedRecoveryGate`), by
+    /// `deadline`, the call's.
+    private func usableConnection(by deadline: ContinuousClock.Instant) throws(ZCachedError) -> ZCachedPOSIXConnection {
         do {
             return try pool.leastLoaded()
         } catch {
-            guard replaceBrokenWhenNoneIsUsable() else { throw error }
+            guard replaceBrokenWhenNoneIsUsable(by: deadline) else { throw error }
             return try pool.leastLoaded()
         }
     }
 
     /// Opens one connection in place of the broken ones and, once that worked (the server is
-    /// back), replaces the others too, back to the pool's size before. A blocking connection
-    /// cannot reconnect once broken. The calling thread waits for it at most
-    /// ``ZCachedConnectionConfiguration/requestTimeout``: no connect attempt or backoff delay
-    /// goes past that, and a refill cut short leaves the pool smaller.
+    /// back), replaces the others too, back to the size the application asked for. A blocking
+    /// connection cannot reconnect once broken. No connect attempt or backoff delay goes past
+    /// `deadline`, the call's, and a refill cut short leaves the pool smaller until the next
+    /// recovery.
     /// - Returns: Whether one opened.
-    private func replaceBrokenWhenNoneIsUsable() -> Bool {
+    private func replaceBrokenWhenNoneIsUsable(by deadline: ContinuousClock.Instant) -> Bool {
         guard configuration.connection.reconnect, !pool.broken.isEmpty, recoveryGate.claim() else { return false }
         defer { recoveryGate.finish() }
-        let deadline = ContinuousClock.now.advanced(by: configuration.connection.requestTimeout)
         // Read once: a `close()` from another thread during the recovery must stop every add.
         let generation = pool.generation
-        let size = pool.count
         // A failed connect is logged and counted by `open(_:ifNotEmptiedSince:within:)`.
-        guard (try? open(1, ifNotEmptiedSince: generation, within: deadline)) != nil else { return false }
-        cleanUpBroken()
-        try? open(size - pool.count, ifNotEmptiedSince: generation, within: deadline)
+        guard (try? open(1, ifNotEmptiedSince: generation, within: deadline, asked: false)) != nil else { return false }
+        pool.cleanUpBroken()
+        instrumentation.poolSizeChanged(to: pool.count)
+        let missing = intendedSize.load(ordering: .relaxed) - pool.count
+        try? open(missing, ifNotEmptiedSince: generation, within: deadline, asked: false)
         return true
     }
 
     /// Sends one command on the least-loaded connection and blocks until its typed response
     /// arrives, recording it in the logs and metrics.
+    ///
+    /// The call never blocks much longer than ``ZCachedConnectionConfiguration/requestTimeout``,
+    /// replacing broken connections first included.
     /// - Parameter command: The command; it is validated before any byte is written.
     /// - Returns: The command's response.
     /// - Throws: ``ZCachedError``: `noAvailableConnections` when the pool has none to send on
@@ -135,9 +146,10 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///   <doc:Reliability>), otherwise as ``ZCachedBlockingCommandSender/send(_:)`` lists.
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
         let measurement = instrumentation.start(command)
+        let deadline = ContinuousClock.now.advanced(by: configuration.connection.requestTimeout)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.
         do {
-            let response = try usableConnection().send(command)
+            let response = try usableConnection(by: deadline).send(command, by: deadline)
             instrumentation.record(command, measurement, error: nil)
             return response
         } catch {
@@ -147,7 +159,9 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     }
 
     /// Sends several commands of one type as one pipelined burst on one connection, and blocks
-    /// until every outcome is known; see ``ZCachedPOSIXConnection/pipeline(_:)``.
+    /// until every outcome is known; see ``ZCachedPOSIXConnection/pipeline(_:)``. Waiting for
+    /// the connection and replacing broken ones count against the batch's
+    /// ``ZCachedConnectionConfiguration/requestTimeout``, as on that method.
     ///
     /// Far cheaper per command than one ``send(_:)`` after another: the batch costs one round
     /// trip per window-full of requests instead of one per command.
@@ -162,8 +176,9 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ) throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
         guard !commands.isEmpty else { return [] }
         let measurements = instrumentation.start(commands)
+        let deadline = ContinuousClock.now.advanced(by: configuration.connection.requestTimeout)
         do {
-            let outcomes = try usableConnection().pipeline(commands)
+            let outcomes = try usableConnection(by: deadline).pipeline(commands, by: deadline)
             instrumentation.record(commands, measurements, outcomes: outcomes)
             return outcomes
         } catch {
@@ -183,16 +198,19 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     ///   checked earlier); ``ZCachedError/Code/connectionClosed`` when the client is closed
     ///   meanwhile.
     public func extend(by count: Int) throws(ZCachedError) {
-        try open(count, ifNotEmptiedSince: pool.generation, within: nil)
+        try open(count, ifNotEmptiedSince: pool.generation, within: nil, asked: true)
     }
 
     /// Opens `count` connections and adds them, unless the pool was emptied (closed) since
     /// `generation`, giving up at `deadline` when one is given; as ``extend(by:)`` throws, and
     /// `timeout` when the deadline came first.
+    /// - Parameter asked: Whether the application asked for them, so that each one added raises
+    ///   the size a recovery refills the pool to; a recovery's replacements do not.
     private func open(
         _ count: Int,
         ifNotEmptiedSince generation: UInt64,
-        within deadline: ContinuousClock.Instant?
+        within deadline: ContinuousClock.Instant?,
+        asked: Bool
     ) throws(ZCachedError) {
         for _ in 0..<max(0, count) {
             do throws(ZCachedError) {
@@ -201,6 +219,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
                     connection.close()
                     throw ZCachedInstrumentation.closedWhileConnecting
                 }
+                if asked { intendedSize.add(1, ordering: .relaxed) }
                 instrumentation.poolSizeChanged(to: pool.count)
             } catch {
                 instrumentation.connectFailed(error)
@@ -219,19 +238,25 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     @discardableResult
     public func reduce(by count: Int, force: Bool = false) -> Int {
         defer { instrumentation.poolSizeChanged(to: pool.count) }
-        return pool.reduce(by: count, force: force)
+        let closed = pool.reduce(by: count, force: force)
+        intendedSize.subtract(closed, ordering: .relaxed)
+        return closed
     }
 
-    /// Removes and closes the broken and closed connections.
+    /// Removes and closes the broken and closed connections; a later recovery no longer
+    /// replaces them (``extend(by:)`` does).
     /// - Returns: How many were removed.
     @discardableResult
     public func cleanUpBroken() -> Int {
         defer { instrumentation.poolSizeChanged(to: pool.count) }
-        return pool.cleanUpBroken()
+        let removed = pool.cleanUpBroken()
+        intendedSize.subtract(removed, ordering: .relaxed)
+        return removed
     }
 
     /// Closes every connection. Threads waiting on one fail with `connectionClosed`.
     public func close() {
+        intendedSize.store(0, ordering: .relaxed)
         pool.close()
         instrumentation.poolSizeChanged(to: pool.count)
     }

@@ -125,6 +125,12 @@ final class ZCachedInstrumentation: Sendable {
         }
     }
 
+    /// The error of a call cancelled while it waited for the broken connections to reconnect.
+    static let cancelledWhileRecovering = ZCachedError(
+        code: .cancelled,
+        message: "the task was cancelled while the broken connections reconnected; nothing was sent"
+    )
+
     /// The error a client's `extend(by:)` throws when the client was closed while it connected.
     static let closedWhileConnecting = ZCachedError(
         code: .connectionClosed,

@@ -185,7 +185,15 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     ///   - ``ZCachedError/Code/protocolViolation`` when the reply was corrupt (the link was closed);
     ///   - the server's error, or ``ZCachedError/Code/unexpectedReply``, from the command's response.
     public func send<Command: ZCachedCommand>(_ command: Command) throws(ZCachedError) -> Command.Response {
-        let deadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
+        try send(command, by: ContinuousClock.now.advanced(by: configuration.requestTimeout))
+    }
+
+    /// ``send(_:)`` with the request's deadline set by the caller, for a client whose call began
+    /// before it picked this connection (waiting for broken connections to be replaced, say).
+    package func send<Command: ZCachedCommand>(
+        _ command: Command,
+        by deadline: ContinuousClock.Instant
+    ) throws(ZCachedError) -> Command.Response {
         var encoder = takeEncoder()
         defer { giveBack(encoder) }
         try encoder.encode(command)
@@ -240,8 +248,16 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     public func pipeline<Command: ZCachedCommand>(
         _ commands: [Command]
     ) throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
+        try pipeline(commands, by: ContinuousClock.now.advanced(by: configuration.requestTimeout))
+    }
+
+    /// ``pipeline(_:)`` with the deadline for waiting and reconnecting set by the caller, as for
+    /// ``send(_:by:)``.
+    package func pipeline<Command: ZCachedCommand>(
+        _ commands: [Command],
+        by deadline: ContinuousClock.Instant
+    ) throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
         guard !commands.isEmpty else { return [] }
-        let deadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
         pendingRequests.add(frames.count, ordering: .relaxed)
         defer { pendingRequests.subtract(frames.count, ordering: .relaxed) }
