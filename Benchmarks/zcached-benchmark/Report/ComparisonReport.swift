@@ -98,6 +98,8 @@ struct ComparisonReport {
         var keysPerRequest: Int
         var runs: [Run]
         var ratioToRaw: Double?
+        /// The SDK's rate as a share of the raw baseline without TCP_QUICKACK (MGET only).
+        var ratioToRawWithoutQuickAck: Double?
         var roundRatios: [Double]
         /// Failed requests in every run of every round, SDK and raw; any makes the ratio
         /// not comparable.
@@ -138,6 +140,7 @@ struct ComparisonReport {
             keysPerRequest: shape.keysPerMultiKeyRequest,
             runs: runs,
             ratioToRaw: comparison.ratio,
+            ratioToRawWithoutQuickAck: comparison.rawWithoutQuickAck.flatMap { Comparison.ratio(of: comparison.sdk, to: $0) },
             roundRatios: comparison.roundRatios,
             errorsAllRuns: comparison.errorCount,
             goal: goal

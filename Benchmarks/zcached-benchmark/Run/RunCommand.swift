@@ -14,8 +14,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: [.customShort("c"), .customLong("connections")], help: "Connections to the server.")
     var connections = 1
 
-    @Option(name: [.customShort("n"), .customLong("requests")], help: "Requests per test (per client).")
-    var requests = 50_000
+    @Option(name: [.customShort("n"), .customLong("requests")], help: "Requests per test (per client; default 50000).")
+    var requests: Int?
 
     @Option(help: "Seconds per test, instead of a request count.")
     var duration: Double?
@@ -63,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard connections >= 1, pipeline >= 1, requests >= 1, rounds >= 1 else {
+        guard connections >= 1, pipeline >= 1, (requests ?? 1) >= 1, rounds >= 1 else {
             throw ValidationError("--connections, --pipeline, --requests and --rounds must be at least 1")
         }
         // Each caller keeps a ~220 KB latency histogram (and a thread, for blocking and raw).
@@ -76,6 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         if tests.contains(.mget) || tests.contains(.mset), !(1...keyspace).contains(mgetKeys) {
             throw ValidationError("--mget-keys must be between 1 and --keyspace")
         }
+        if duration != nil, requests != nil { throw ValidationError("pass either --requests or --duration, not both") }
         if let duration, !(duration.isFinite && (0.001...86_400).contains(duration)) {
             throw ValidationError("--duration must be a number of seconds from 0.001 to 86400")
         }
@@ -111,7 +112,7 @@ struct RunCommand: AsyncParsableCommand {
                     workload: workload,
                     connections: connections,
                     pipeline: pipeline,
-                    requests: requests,
+                    requests: requests ?? 50_000,
                     duration: duration.map { .milliseconds(Int($0 * 1000)) }
                 )
                 plan.rearmsQuickAck = !withoutQuickAck
