@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import Metrics
 import Synchronization
@@ -35,6 +36,9 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// Opening or closing connections (``extend(by:)``, ``reduce(by:force:)``,
     /// ``cleanUpBroken()``, ``close()``) moves it; a recovery's own replacements do not.
     private let intendedSize: Atomic<Int>
+    /// Where broken connections are replaced while others serve: a serial queue, so it runs on
+    /// a thread of its own instead of blocking one of Swift's cooperative pool.
+    private let recoveryQueue = DispatchQueue(label: "zcached.blocking-client.recovery")
 
     /// Opens ``ZCachedConfiguration/poolSize`` connections.
     /// - Parameters:
@@ -104,28 +108,50 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// The least-loaded connection that can serve now; when there is none, the broken
     /// connections are replaced first if ``ZCachedConnectionConfiguration/reconnect`` is on and
     /// no other call tried within the backoff's longest delay (see `ZCachedRecoveryGate`), by
-    /// `deadline`, the call's.
+    /// `deadline`, the call's. When the pool passed over broken connections to pick one, they
+    /// are replaced in the background on the same terms.
     private func usableConnection(by deadline: ContinuousClock.Instant) throws(ZCachedError) -> ZCachedPOSIXConnection {
+        let connection: ZCachedPOSIXConnection
         do {
-            return try pool.leastLoaded()
+            connection = try pool.leastLoaded()
         } catch {
             guard replaceBrokenWhenNoneIsUsable(by: deadline) else { throw error }
             return try pool.leastLoaded()
+        }
+        if pool.takeSkippedBroken() { replaceBrokenInTheBackground() }
+        return connection
+    }
+
+    /// Replaces the broken connections (`replaceBroken(within:)`) on the calling thread, which
+    /// needs one, by `deadline`.
+    /// - Returns: Whether one opened.
+    private func replaceBrokenWhenNoneIsUsable(by deadline: ContinuousClock.Instant) -> Bool {
+        guard configuration.connection.reconnect, !pool.broken.isEmpty, recoveryGate.claim() else { return false }
+        defer { recoveryGate.finish() }
+        return replaceBroken(within: deadline)
+    }
+
+    /// Replaces the broken connections (`replaceBroken(within:)`) on the client's recovery queue,
+    /// within ``ZCachedConnectionConfiguration/requestTimeout`` from now, while the others serve.
+    private func replaceBrokenInTheBackground() {
+        guard configuration.connection.reconnect, recoveryGate.claim() else { return }
+        let deadline = ContinuousClock.now.advanced(by: configuration.connection.requestTimeout)
+        recoveryQueue.async { [self] in
+            defer { recoveryGate.finish() }
+            _ = replaceBroken(within: deadline)
         }
     }
 
     /// Opens one connection in place of the broken ones and, once that worked (the server is
     /// back), replaces the others too, back to the size the application asked for. A blocking
     /// connection cannot reconnect once broken. No connect attempt or backoff delay goes past
-    /// `deadline`, the call's, and a refill cut short leaves the pool smaller until the next
-    /// recovery.
+    /// `deadline`, and a refill cut short leaves the pool smaller until the next recovery.
+    /// The caller holds the recovery gate.
     /// - Returns: Whether one opened.
-    private func replaceBrokenWhenNoneIsUsable(by deadline: ContinuousClock.Instant) -> Bool {
-        guard configuration.connection.reconnect, !pool.broken.isEmpty, recoveryGate.claim() else { return false }
-        defer { recoveryGate.finish() }
+    private func replaceBroken(within deadline: ContinuousClock.Instant) -> Bool {
         // Read once: a `close()` from another thread during the recovery must stop every add.
         let generation = pool.generation
-        // A failed connect is logged and counted by `open(_:ifNotEmptiedSince:within:)`.
+        // A failed connect is logged and counted by `open(_:ifNotEmptiedSince:within:asked:)`.
         guard (try? open(1, ifNotEmptiedSince: generation, within: deadline, asked: false)) != nil else { return false }
         pool.cleanUpBroken()
         instrumentation.poolSizeChanged(to: pool.count)
