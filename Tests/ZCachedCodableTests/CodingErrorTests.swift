@@ -37,6 +37,28 @@ import ZCachedCore
         return (ZCachedCodingErrors.describe(context.codingPath), context.debugDescription)
     }
 
+    /// A child holding its parent: the synthesized `encode(to:)` encodes the parent again, and
+    /// again, so encoding must stop with an error instead of overflowing the stack.
+    final class TreeNode: Codable {
+        var name: String
+        var children: [TreeNode] = []
+        weak var parent: TreeNode?
+        init(name: String) { self.name = name }
+    }
+
+    @Test func aReferenceCycleIsRefusedInsteadOfRecursingForever() throws {
+        let root = TreeNode(name: "root")
+        let child = TreeNode(name: "child")
+        child.parent = root
+        root.children = [child]
+        let error = encodingError { try ZCachedValueEncoder().encode(root) }
+        guard case .invalidValue(_, let context) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(context.debugDescription.contains("nests deeper than \(ZCachedValueEncoder.deepestNesting) levels"), "\(context.debugDescription)")
+        // A tree within the limit still encodes.
+        child.parent = nil
+        #expect(try ZCachedValueEncoder().encode(root) != .null)
+    }
+
     @Test(arguments: ["", "a\nb", "a\rb", "a\u{3}b"])
     func unstorableStringsAreRefusedNamingTheField(_ bad: String) throws {
         let group = Group(title: "ok", friends: [Friend(name: "fine"), Friend(name: bad)])

@@ -22,6 +22,18 @@ struct ConfigurationValidationTests {
         Case(testDescription: "window over 4096 bytes (the server corrupts replies, §1.1)", argument: "inFlightWindow") { $0.inFlightWindow = 4097 },
         Case(testDescription: "empty window", argument: "inFlightWindow") { $0.inFlightWindow = 0 },
         Case(testDescription: "zero receive buffer", argument: "bufferSize") { $0.bufferSize = 0 },
+        Case(testDescription: "receive buffer over Int32.max (setsockopt takes a CInt)", argument: "bufferSize") { $0.bufferSize = 1 << 31 },
+        Case(testDescription: "request timeout past Int64.max seconds (reading it as seconds trapped)", argument: "requestTimeout") {
+            $0.requestTimeout = .seconds(UInt64.max)
+        },
+        Case(testDescription: "connect timeout past Int64.max seconds", argument: "connectTimeout") { $0.connectTimeout = .seconds(1e19) },
+        Case(testDescription: "negative first backoff delay", argument: "backoff.initial") { $0.backoff.initial = .seconds(-1) },
+        Case(testDescription: "backoff maximum past Int64.max seconds", argument: "backoff.max") { $0.backoff.max = .seconds(UInt64.max) },
+        Case(testDescription: "no reply may be read", argument: "replyLimits.maximumFrameSize") { $0.replyLimits.maximumFrameSize = 0 },
+        Case(testDescription: "no reply element may be read", argument: "replyLimits.maximumElementCount") { $0.replyLimits.maximumElementCount = 0 },
+        Case(testDescription: "a reply depth the recursive parser cannot follow", argument: "replyLimits.maximumDepth") {
+            $0.replyLimits.maximumDepth = 1_000_000
+        },
     ]
 
     @Test(arguments: cases)
@@ -47,6 +59,12 @@ struct ConfigurationValidationTests {
         edges.port = 1
         edges.inFlightWindow = 1
         edges.bufferSize = 1
+        try edges.validate()
+        edges.bufferSize = Int(Int32.max)
+        edges.requestTimeout = .seconds(Int64.max)
+        edges.connectTimeout = .seconds(Int64.max)
+        edges.backoff = ExponentialBackoff(initial: .zero, max: .seconds(Int64.max))
+        edges.replyLimits = ZCachedDecoderLimits(maximumFrameSize: .max, maximumDepth: ZCachedDecoderLimits.deepestSupportedNesting, maximumElementCount: 1)
         try edges.validate()
     }
 }

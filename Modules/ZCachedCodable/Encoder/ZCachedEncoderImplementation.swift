@@ -27,11 +27,21 @@ final class ZCachedEncoderImplementation: Encoder {
     }
 
     /// Encodes `value` into `node`: primitives directly, anything else through its `encode(to:)`.
-    /// - Throws: `EncodingError` naming the field, or what `value.encode(to:)` throws.
+    /// - Throws: `EncodingError` naming the field, or what `value.encode(to:)` throws;
+    ///   `EncodingError.invalidValue` when `value` sits deeper than
+    ///   ``ZCachedValueEncoder/deepestNesting`` (a reference cycle would otherwise recurse until
+    ///   the stack overflows).
     static func encode<Value: Encodable>(_ value: Value, into node: ZCachedEncodingNode, options: ZCachedCodingOptions) throws {
         if let primitive = value as? any ZCachedCodablePrimitive {
             node.set(try primitive.zcachedValue(options: options, codingPath: node.codingPath))
             return
+        }
+        guard node.codingPath.count < ZCachedValueEncoder.deepestNesting else {
+            throw ZCachedCodingErrors.invalidValue(
+                value,
+                node.codingPath,
+                "nests deeper than \(ZCachedValueEncoder.deepestNesting) levels (does it hold a reference cycle?)"
+            )
         }
         try value.encode(to: ZCachedEncoderImplementation(node: node, options: options))
         if value is any ZCachedUnorderedCollection { node.isUnorderedSet = true }

@@ -29,6 +29,13 @@ public struct ZCachedValueEncoder: Sendable {
     /// Values handed to `encode(to:)` through `Encoder.userInfo`.
     public var userInfo: [CodingUserInfoKey: any Sendable]
 
+    /// The deepest a value may sit in the encoded tree (its coding path's length): deeper, the
+    /// encoder throws `EncodingError.invalidValue` instead of recursing on, which is what a
+    /// reference cycle (a child holding its parent) would do until the stack overflowed. The
+    /// server-side limit, ``ZCachedRequestLimits/maximumNestingDepth`` (64 by default), refuses
+    /// shallower values than this when they are sent.
+    public static let deepestNesting = 256
+
     /// Makes an encoder.
     /// - Parameters:
     ///   - stringStrategy: How strings the server cannot store are handled.
@@ -50,8 +57,8 @@ public struct ZCachedValueEncoder: Sendable {
     /// - Throws: `EncodingError.invalidValue`, whose coding path and description name the field,
     ///   for a string the server cannot store (under ``ZCachedStringStrategy/refuse``), an
     ///   integer outside the 64-bit signed range, a date the date strategy cannot write, a
-    ///   value that encodes nothing, or containers of two kinds asked for in one place; and
-    ///   whatever `value.encode(to:)` itself throws.
+    ///   value that encodes nothing, containers of two kinds asked for in one place, or a value
+    ///   deeper than ``deepestNesting``; and whatever `value.encode(to:)` itself throws.
     public func encode<Value: Encodable>(_ value: Value) throws -> ZCachedValue {
         let root = ZCachedEncodingNode(codingPath: [])
         try ZCachedEncoderImplementation.encode(value, into: root, options: options)

@@ -40,13 +40,16 @@ public struct ExponentialBackoff: Sendable, Hashable, Sequence {
     }
 
     /// The delay before attempt `attempt` (0 is the first retry), without jitter.
+    ///
+    /// Values set on the properties directly are read as the initializer clamps them: a
+    /// `multiplier` below 1 (or not a number) as 1; a negative `initial` or `max` gives no delay.
     /// - Parameter attempt: The zero-based attempt number; negative values count as 0.
     /// - Returns: `min(initial × multiplier^attempt, max)`.
     public func delay(forAttempt attempt: Int) -> Duration {
-        let initialSeconds = Self.seconds(initial)
-        let maxSeconds = Self.seconds(max)
-        let grown = initialSeconds * pow(multiplier, Swift.max(0, attempt))
-        return grown.isFinite && grown < maxSeconds ? .seconds(grown) : max
+        guard max > .zero else { return .zero }
+        let grown = Self.seconds(initial) * pow(Swift.max(1, multiplier), Swift.max(0, attempt))
+        guard grown > 0 else { return .zero }
+        return grown < Self.seconds(max) ? .seconds(grown) : max
     }
 
     /// The delay before attempt `attempt`, with ``jitter`` applied.
@@ -56,6 +59,8 @@ public struct ExponentialBackoff: Sendable, Hashable, Sequence {
     /// - Returns: A delay between `(1 - jitter)` and 1 times ``delay(forAttempt:)``.
     public func delay<Generator: RandomNumberGenerator>(forAttempt attempt: Int, using generator: inout Generator) -> Duration {
         let full = delay(forAttempt: attempt)
+        // Clamped here too: the property may have been set past 0...1, or to NaN (read as 0).
+        let jitter = Swift.min(1, Swift.max(0, jitter))
         guard jitter > 0 else { return full }
         let factor = 1 - jitter * Double.random(in: 0...1, using: &generator)
         return .seconds(Self.seconds(full) * factor)
@@ -85,8 +90,9 @@ public struct ExponentialBackoff: Sendable, Hashable, Sequence {
         Iterator(backoff: self)
     }
 
+    /// `duration` in seconds, saturating at `Int64`'s range (past it `components` traps).
     private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
+        let (seconds, attoseconds) = Swift.min(Swift.max(duration, .seconds(Int64.min)), .seconds(Int64.max)).components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 

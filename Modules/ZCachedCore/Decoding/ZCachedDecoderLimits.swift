@@ -3,7 +3,7 @@
 public struct ZCachedDecoderLimits: Sendable, Hashable {
     /// The largest reply, in bytes, the decoder buffers before giving up.
     public var maximumFrameSize: Int
-    /// How deeply aggregates may nest.
+    /// How deeply aggregates may nest; values above ``deepestSupportedNesting`` count as it.
     public var maximumDepth: Int
     /// The most elements (or map entries) one aggregate may declare.
     public var maximumElementCount: Int
@@ -22,4 +22,11 @@ public struct ZCachedDecoderLimits: Sendable, Hashable {
         self.maximumDepth = maximumDepth
         self.maximumElementCount = maximumElementCount
     }
+
+    /// The deepest nesting the decoder follows, whatever ``maximumDepth`` says: it parses
+    /// aggregates recursively, and a deeper reply would overflow the thread's stack.
+    public static let deepestSupportedNesting = 1000
+
+    /// ``maximumDepth`` within ``deepestSupportedNesting``.
+    var effectiveMaximumDepth: Int { min(maximumDepth, Self.deepestSupportedNesting) }
 }

@@ -106,7 +106,8 @@ struct ZCachedReplyParser {
             guard parsed >= 0 else { throw .protocolViolation("a bulk string has a negative length") }
             length = Int(clamping: parsed)
         }
-        guard length <= limits.maximumFrameSize else {
+        // The second test keeps `length + 2` (the content and its \r\n) from overflowing.
+        guard length <= limits.maximumFrameSize, length <= Int.max - 2 else {
             throw .protocolViolation("a bulk string of \(length) bytes exceeds the maximum frame size")
         }
         return length
@@ -133,8 +134,8 @@ struct ZCachedReplyParser {
         guard count <= limits.maximumElementCount else {
             throw .protocolViolation("an \(what) of \(count) elements exceeds the element limit of \(limits.maximumElementCount)")
         }
-        guard depth < limits.maximumDepth else {
-            throw .protocolViolation("a reply nests deeper than \(limits.maximumDepth) levels")
+        guard depth < limits.effectiveMaximumDepth else {
+            throw .protocolViolation("a reply nests deeper than \(limits.effectiveMaximumDepth) levels")
         }
         return Int(count)
     }

@@ -39,4 +39,25 @@ import ZCachedCore
         #expect(backoff.jitter == 1)
         #expect(backoff.delay(forAttempt: 5) == .milliseconds(10))
     }
+
+    /// The properties can be set past what the initializer clamps; no value may trap (turning a
+    /// non-finite or out-of-range number of seconds into a `Duration` does).
+    @Test func anyParametersGiveADelayWithoutTrapping() {
+        #expect(ExponentialBackoff(initial: .seconds(-1)).delay(forAttempt: 100) == .zero)
+        #expect(ExponentialBackoff(initial: .milliseconds(-100), multiplier: 1e25).delay(forAttempt: 1) == .zero)
+        #expect(ExponentialBackoff(max: .seconds(-1)).delay(forAttempt: 3) == .zero)
+        var backoff = ExponentialBackoff(initial: .milliseconds(10), max: .seconds(1))
+        backoff.multiplier = -1e30
+        #expect(backoff.delay(forAttempt: 3) == .milliseconds(10), "a multiplier below 1 counts as 1")
+        backoff.multiplier = .nan
+        #expect(backoff.delay(forAttempt: 3) == .milliseconds(10))
+        backoff.jitter = .infinity
+        #expect((.zero ... .milliseconds(10)).contains(backoff.jitteredDelay(forAttempt: 2)))
+        backoff.jitter = .nan
+        #expect(backoff.jitteredDelay(forAttempt: 2) == .milliseconds(10), "NaN jitter counts as none")
+        let huge = ExponentialBackoff(initial: .seconds(UInt64.max), max: .seconds(UInt64.max), jitter: 0.5)
+        #expect(huge.delay(forAttempt: 0) == .seconds(UInt64.max))
+        #expect(huge.jitteredDelay(forAttempt: 0) <= .seconds(Int64.max))
+        #expect(Array(ExponentialBackoff(initial: .seconds(-1)).prefix(80)).allSatisfy { $0 == .zero })
+    }
 }

@@ -131,6 +131,16 @@ import ZCachedCore
         #expect(Self.violation("*4\r\n\u{03}", limits: small)?.message.contains("element limit") == true)
     }
 
+    /// Limits set to "no limit" must not let a reply trap the decoder: a length whose `+ 2`
+    /// overflows, or nesting deep enough to overflow the stack.
+    @Test func unboundedLimitsStillRefuseWhatWouldTrap() {
+        let unbounded = ZCachedDecoderLimits(maximumFrameSize: .max, maximumDepth: .max, maximumElementCount: .max)
+        #expect(Self.violation("$9223372036854775807\r\n", limits: unbounded)?.code == .protocolViolation)
+        let deep = String(repeating: "*1\r\n", count: 100_000) + ":1\r\n\u{03}"
+        let error = Self.violation(deep, limits: unbounded)
+        #expect(error?.message.contains("nests deeper than \(ZCachedDecoderLimits.deepestSupportedNesting) levels") == true, "\(String(describing: error))")
+    }
+
     @Test func aHugeDeclaredCountDoesNotAllocateUpFront() throws {
         // 16 Mi elements declared, a few bytes sent: must wait for more bytes, not reserve 16 Mi slots.
         var decoder = ZCachedReplyDecoder()
