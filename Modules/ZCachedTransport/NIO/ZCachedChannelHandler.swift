@@ -97,7 +97,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     ///   write can leave at once instead of waiting for requests enqueued right behind it.
     func enqueue(id: UInt64, frame: [UInt8], sink: ZCachedReplySink, flushingNow: Bool) {
         if let closeError {
-            sink.fail(with: closeError)
+            sink.fail(with: Self.notWritten(closeError))
             return
         }
         pipeline.enqueue(.init(id: id, frame: frame, continuation: sink))
@@ -110,7 +110,8 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// - Parameter flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
     func enqueue(batch frames: [[UInt8]], firstID: UInt64, receiver: any ZCachedReplyReceiver, flushingNow: Bool) {
         if let closeError {
-            for index in frames.indices { receiver.fail(index, with: closeError) }
+            let failure = Self.notWritten(closeError)
+            for index in frames.indices { receiver.fail(index, with: failure) }
             return
         }
         for (index, frame) in frames.enumerated() {
@@ -361,7 +362,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         let closed = ZCachedError(code: .connectionClosed, message: "another request on this connection timed out, so the connection was closed; the request may or may not have run")
         close(with: closed)
         expired?.fail(with: timeout)
-        for sink in others { sink.fail(with: closed) }
+        fail(others, with: closed)
     }
 
     /// Closes the link on a corrupt or slipped stream: every pending request fails with the
@@ -385,7 +386,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         reportWhetherRequestsQueue()
         if let context { reportLinkDown(context.channel) }
         context?.close(promise: nil)
-        for sink in pending { sink.fail(with: error) }
+        fail(pending, with: error)
     }
 
     /// Tells the owner, once, that the link no longer serves requests: when the handler closes
@@ -398,8 +399,23 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     private func failAll(with error: ZCachedError) {
-        for sink in pipeline.removeAll() { sink.fail(with: error) }
+        fail(pipeline.removeAll(), with: error)
         reportWhetherRequestsQueue()
+    }
+
+    /// Fails the requests `removed` from the pipeline: the written ones with `error`, the ones
+    /// never written with a `connectionClosed` that says so, so a caller knows a retry cannot
+    /// run the command twice.
+    private func fail(_ removed: ZCachedRequestPipeline<ZCachedReplySink, NIODeadline>.Removed, with error: ZCachedError) {
+        for sink in removed.written { sink.fail(with: error) }
+        guard !removed.unwritten.isEmpty else { return }
+        let unsent = Self.notWritten(error)
+        for sink in removed.unwritten { sink.fail(with: unsent) }
+    }
+
+    /// The error of a request the link closed (with `error`) before it was written.
+    private static func notWritten(_ error: ZCachedError) -> ZCachedError {
+        ZCachedError(code: .connectionClosed, message: "the request was not sent: the connection closed (\(error.code)) before it was written")
     }
 
     /// Tells ``windowGauge`` whether requests wait behind the window, when that changed: on

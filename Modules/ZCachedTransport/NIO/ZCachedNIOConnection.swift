@@ -15,7 +15,9 @@ import ZCachedCore
 /// When the link breaks and ``ZCachedConnectionConfiguration/reconnect`` is on, the connection
 /// reconnects with its backoff. Requests that were in flight fail with
 /// ``ZCachedError/Code/connectionReestablished``; they are never retried, since SET, MSET,
-/// RENAME and COPY are not idempotent.
+/// RENAME and COPY are not idempotent. Requests still queued behind the window were never
+/// written: they fail with ``ZCachedError/Code/connectionClosed`` and a message saying they were
+/// not sent.
 public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     private enum Link {
         case connecting

@@ -271,7 +271,7 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// only a sentinel is missing, to the oldest held request.
     /// - Returns: `nil` when nothing has expired; otherwise the continuation of the request that
     ///   timed out (`nil` if its caller cancelled) and those of every other request.
-    mutating func removeAllIfExpired(now: Instant) -> (expired: Continuation?, others: [Continuation])? {
+    mutating func removeAllIfExpired(now: Instant) -> (expired: Continuation?, others: Removed)? {
         guard let deadline = earliestDeadline, deadline <= now else { return nil }
         var expired: Continuation?
         if let head = written.first, !head.isSentinel {
@@ -299,19 +299,28 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
         window = min(configuredWindow, max(1, segmentSize ?? configuredWindow))
     }
 
-    /// Removes every request, answered-and-held and written ones first, and returns the
-    /// continuations still waiting.
-    mutating func removeAll() -> [Continuation] {
-        var continuations = held.compactMap(\.continuation)
-        continuations.append(contentsOf: written.compactMap(\.continuation))
-        continuations.append(contentsOf: waiting.map(\.continuation))
+    /// The continuations of the requests a pipeline gave up, by whether their frames went out.
+    struct Removed {
+        /// Answered-and-held and written requests: the server may have run them.
+        var written: [Continuation]
+        /// Requests still waiting for the window: never written, so the server did not run them.
+        var unwritten: [Continuation]
+    }
+
+    /// Removes every request and returns the continuations still waiting, by whether their
+    /// requests were written.
+    mutating func removeAll() -> Removed {
+        let removed = Removed(
+            written: held.compactMap(\.continuation) + written.compactMap(\.continuation),
+            unwritten: waiting.map(\.continuation)
+        )
         held.removeAll()
         written.removeAll()
         waiting.removeAll()
         bytesWaiting = 0
         bytesInFlight = 0
         sentinelDueAfterLargeFrame = false
-        return continuations
+        return removed
     }
 
     private mutating func record(_ frame: Written) {

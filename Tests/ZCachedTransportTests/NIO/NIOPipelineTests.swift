@@ -106,6 +106,32 @@ import ZCachedTransport
         }
     }
 
+    /// When the link breaks, a request still waiting for the window was never written, so its
+    /// caller is told it was not sent (a retry cannot run it twice), while the written ones
+    /// may or may not have run.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func requestsNeverWrittenWhenTheLinkBreaksFailAsNotSent() async throws {
+        try await NIOConnectionTests.withConnection { connection, endpoint in
+            let server = try #require(endpoint.server)
+            let keys = Self.longKeys("pipeline-unsent", count: 12)
+            // Requests 1–4 on the server are the first group: three SETs and their sentinel.
+            server.faults.inject(.closeConnection, on: .requestNumber(server.statistics.requestsReceived + 5))
+            let outcomes = try await connection.pipeline(keys.map { K.Set($0, "v") })
+            for outcome in outcomes.prefix(3) { #expect(throws: Never.self) { try outcome.get() } }
+            for outcome in outcomes[3..<6] {
+                let error = #expect(throws: ZCachedError.self) { try outcome.get() }
+                #expect(error?.code == .connectionReestablished, "written in the group the server closed on: \(String(describing: error))")
+            }
+            for outcome in outcomes.dropFirst(6) {
+                let error = #expect(throws: ZCachedError.self) { try outcome.get() }
+                #expect(error?.code == .connectionClosed, "\(String(describing: error))")
+                #expect(error?.message.contains("not sent") == true, "\(String(describing: error))")
+            }
+            try await ZCachedEventually.succeeds { try await connection.send(ZCachedServerCommands.Ping()) }
+            for key in keys.dropFirst(6) { #expect(try await connection.send(K.Get(key)) == nil, "never stored") }
+        }
+    }
+
     @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
     func aBatchThatTakesLongerThanTheTimeoutSucceedsWhileTheServerAnswers() async throws {
         try await NIOConnectionTests.withConnection(requestTimeout: .milliseconds(300)) { connection, endpoint in
