@@ -62,7 +62,7 @@ enum ZCachedChannelFactory {
     }
 
     /// Waits for the handler to be ready (TLS handshake, link check), closing the channel on
-    /// timeout.
+    /// timeout or when the waiting task is cancelled (the connection's owner closed it).
     private static func waitUntilReady(channel: any Channel, handler: NIOLoopBound<ZCachedChannelHandler>, timeout: Duration) async throws {
         let ready = try await channel.eventLoop.submit { handler.value.ready }.get()
         // Set and read on the channel's loop, so a link that became ready just in time stays open.
@@ -73,7 +73,11 @@ enum ZCachedChannelFactory {
         }
         defer { timer.cancel() }
         do {
-            try await ready.get()
+            try await withTaskCancellationHandler {
+                try await ready.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
         } catch {
             channel.close(promise: nil)
             throw error

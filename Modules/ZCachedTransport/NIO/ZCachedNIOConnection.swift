@@ -284,17 +284,25 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// Closes the connection and waits until its socket is closed. Pending requests fail with
     /// ``ZCachedError/Code/connectionClosed``. Over TLS it sends `close_notify` and waits for the
     /// server's at most ``ZCachedConnectionConfiguration/requestTimeout``, and never more than
-    /// 1 s, so a server that has gone silent does not hold it.
+    /// 1 s, so a server that has gone silent does not hold it. A reconnect in progress is
+    /// stopped and waited for: a link it was checking is closed at once, one still in its TCP
+    /// connect within ``ZCachedConnectionConfiguration/connectTimeout``.
     public func close() async {
         let previous = updateLink { link in
             defer { link = .closed }
             return link
         }
         configuration.report(connectionID: id, from: previous.state, to: .closed)
-        reconnectTask.withLock { $0?.cancel() }
-        guard case .active(let channel, let handler) = previous else { return }
-        channel.eventLoop.execute { handler.value.closeByOwner() }
-        try? await channel.closeFuture.get()
+        let reconnect = reconnectTask.withLock { task in
+            defer { task = nil }
+            return task
+        }
+        reconnect?.cancel()
+        if case .active(let channel, let handler) = previous {
+            channel.eventLoop.execute { handler.value.closeByOwner() }
+            try? await channel.closeFuture.get()
+        }
+        await reconnect?.value
     }
 
     /// Reconnects a broken connection now, with the configured attempts and backoff.

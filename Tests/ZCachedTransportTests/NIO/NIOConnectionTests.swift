@@ -275,6 +275,25 @@ import ZCachedTransport
         }
     }
 
+    /// A reconnect whose new link is still in its link check when the owner closes the
+    /// connection is stopped and waited for: nothing of the connection outlives `close()`.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func closeStopsAndAwaitsAReconnectInProgress() async throws {
+        let endpoint = try await ZCachedTestEndpoint.start()
+        let server = try #require(endpoint.server)
+        var connection: ZCachedNIOConnection? = try await ZCachedNIOConnection.connect(configuration: Self.configuration(endpoint))
+        // The next link's check waits far longer than the test.
+        server.faults.inject(.delayReply(.seconds(60)), on: .command("PING"))
+        server.faults.inject(.closeConnection, on: .command("DBSIZE"))
+        _ = try? await connection?.send(S.DBSize())
+        try await ZCachedEventually.holds { server.statistics.connectionsAccepted == 2 }
+        weak let closed = connection
+        await connection?.close()
+        connection = nil
+        #expect(closed == nil, "the reconnect still held the connection after close() returned")
+        await server.shutdown()
+    }
+
     /// Retries `body` until it succeeds, for at most 5 seconds (see ``ZCachedEventually``).
     static func eventually(_ body: () async throws -> Void) async throws {
         try await ZCachedEventually.succeeds(body)
