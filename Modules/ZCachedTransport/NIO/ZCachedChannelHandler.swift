@@ -17,6 +17,12 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private var decoder: ZCachedReplyDecoder
     private var context: ChannelHandlerContext?
     private var deadlineTimer: Scheduled<Void>?
+    /// The buffer of the last write, kept for the next one: once NIO has written it (at once
+    /// on a link with room) it is ours alone again and is reused without an allocation, as NIO's
+    /// `MessageToByteHandler` does. Not kept past ``keptOutboundCapacity``, so one large request
+    /// does not pin its memory.
+    private var outbound: ByteBuffer?
+    private static let keptOutboundCapacity = 2 * ZCachedConnectionConfiguration.serverSafeWindow
     /// Why the channel is closing, once known; every request still pending fails with it.
     private var closeError: ZCachedError?
     private let requestTimeout: TimeAmount
@@ -331,17 +337,19 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private func writeFramesThatFit() {
         defer { reportWhetherRequestsQueue() }
         guard let context, pipeline.hasRequestsToWrite else { return }
-        var groups: [[[UInt8]]] = []
         // A request's time starts when it is written, not while it waits behind the window.
         let deadline = NIODeadline.now() + requestTimeout
-        while case let frames = pipeline.nextFramesToWrite(deadline: deadline), !frames.isEmpty { groups.append(frames) }
-        guard !groups.isEmpty else { return }
-        let size = groups.reduce(0) { total, frames in frames.reduce(total) { $0 + $1.count } }
-        var buffer = context.channel.allocator.buffer(capacity: size)
-        for frames in groups {
+        var buffer = outbound.take() ?? context.channel.allocator.buffer(capacity: Self.keptOutboundCapacity)
+        buffer.clear()
+        while case let frames = pipeline.nextFramesToWrite(deadline: deadline), !frames.isEmpty {
             for frame in frames { buffer.writeBytes(frame) }
         }
+        guard buffer.readableBytes > 0 else {
+            outbound = buffer
+            return
+        }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if buffer.capacity <= Self.keptOutboundCapacity { outbound = buffer }
         armDeadlineTimer()
     }
 
