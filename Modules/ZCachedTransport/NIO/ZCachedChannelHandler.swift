@@ -103,7 +103,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     ///   write can leave at once instead of waiting for requests enqueued right behind it.
     func enqueue(id: UInt64, frame: [UInt8], sink: ZCachedReplySink, flushingNow: Bool) {
         if let closeError {
-            sink.fail(with: Self.notWritten(closeError))
+            sink.fail(with: ZCachedError.notWritten(after: closeError))
             return
         }
         pipeline.enqueue(.init(id: id, frame: frame, continuation: sink))
@@ -116,7 +116,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// - Parameter flushingNow: As for ``enqueue(id:frame:sink:flushingNow:)``.
     func enqueue(batch frames: [[UInt8]], firstID: UInt64, receiver: any ZCachedReplyReceiver, flushingNow: Bool) {
         if let closeError {
-            let failure = Self.notWritten(closeError)
+            let failure = ZCachedError.notWritten(after: closeError)
             for index in frames.indices { receiver.fail(index, with: failure) }
             return
         }
@@ -417,13 +417,8 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     private func fail(_ removed: ZCachedRequestPipeline<ZCachedReplySink, NIODeadline>.Removed, with error: ZCachedError) {
         for sink in removed.written { sink.fail(with: error) }
         guard !removed.unwritten.isEmpty else { return }
-        let unsent = Self.notWritten(error)
+        let unsent = ZCachedError.notWritten(after: error)
         for sink in removed.unwritten { sink.fail(with: unsent) }
-    }
-
-    /// The error of a request the link closed (with `error`) before it was written.
-    private static func notWritten(_ error: ZCachedError) -> ZCachedError {
-        ZCachedError(code: .connectionClosed, message: "the request was not sent: the connection closed (\(error.code)) before it was written")
     }
 
     /// Tells ``windowGauge`` whether requests wait behind the window, when that changed: on

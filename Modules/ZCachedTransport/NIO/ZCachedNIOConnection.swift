@@ -143,7 +143,8 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     ///   ``send(_:)`` lists (``ZCachedError/Code/timeout``, ``ZCachedError/Code/connectionClosed``,
     ///   ``ZCachedError/Code/connectionReestablished``, ``ZCachedError/Code/protocolViolation``,
     ///   ``ZCachedError/Code/cancelled``). When the link breaks mid-batch, the commands not yet
-    ///   answered fail and the ones answered before keep their responses. A reply that does not fit its
+    ///   answered fail (those never written with ``ZCachedError/Code/connectionClosed``, saying
+    ///   they were not sent) and the ones answered before keep their responses. A reply that does not fit its
     ///   command breaks the link: that command gets ``ZCachedError/Code/unexpectedReply``, and
     ///   the rest of its group (the replies one sentinel verified together) fails with
     ///   ``ZCachedError/Code/protocolViolation``.

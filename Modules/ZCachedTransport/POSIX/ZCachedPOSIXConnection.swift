@@ -236,7 +236,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     ///   request on the way (``ZCachedError/Code/timeout``,
     ///   ``ZCachedError/Code/connectionReestablished``, ``ZCachedError/Code/connectionClosed``,
     ///   ``ZCachedError/Code/protocolViolation``). When the link breaks mid-batch, the commands not
-    ///   yet answered fail and the ones answered before keep their responses. A reply that does not fit its
+    ///   yet answered fail (those never written with ``ZCachedError/Code/connectionClosed``,
+    ///   saying they were not sent) and the ones answered before keep their responses. A reply that does not fit its
     ///   command breaks the link: that command gets ``ZCachedError/Code/unexpectedReply``, and
     ///   the rest of its group (the replies one sentinel verified together) fails with
     ///   ``ZCachedError/Code/protocolViolation``.
@@ -407,8 +408,11 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             }
             try requireNothingUnasked(in: link)
         } catch {
+            // Taken before the link is released: the requests never written did not run.
+            let unwritten = Set(link.pipeline.removeAll().unwritten)
             let error = linkBroke(error, link: &link, deadline: latestDeadline)
-            return outcomes.map { $0 ?? .failure(error) }
+            let unsent = ZCachedError.notWritten(after: error)
+            return outcomes.indices.map { index in outcomes[index] ?? .failure(unwritten.contains(index) ? unsent : error) }
         }
         return outcomes.map { $0 ?? .failure(ZCachedBatch.unmatched) }
     }

@@ -381,3 +381,11 @@ struct ZCachedSentinelTokens {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 }
+
+extension ZCachedError {
+    /// The error of a request whose link closed, with `error`, before the request was written:
+    /// `connectionClosed`, saying the request was not sent, so the command did not run.
+    static func notWritten(after error: ZCachedError) -> ZCachedError {
+        ZCachedError(code: .connectionClosed, message: "the request was not sent: the connection closed (\(error.code)) before it was written")
+    }
+}

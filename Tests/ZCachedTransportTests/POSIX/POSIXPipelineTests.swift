@@ -77,8 +77,15 @@ import ZCachedTransport
             let outcomes = try await onThread { try connection.pipeline(Self.longKeys("partial", count: 12).map { K.Get($0) }) }
             #expect(outcomes.count == 12)
             for outcome in outcomes.prefix(3) { #expect(try outcome.get() == nil, "answered before the break") }
-            for outcome in outcomes.dropFirst(3) {
-                #expect(throws: ZCachedError.self) { try outcome.get() }
+            for outcome in outcomes[3..<6] {
+                let error = #expect(throws: ZCachedError.self) { try outcome.get() }
+                #expect(error?.message.contains("not sent") == false, "written in the group the server closed on")
+            }
+            // Groups three and four were never written: their callers learn the commands did not run.
+            for outcome in outcomes.dropFirst(6) {
+                let error = #expect(throws: ZCachedError.self) { try outcome.get() }
+                #expect(error?.code == .connectionClosed)
+                #expect(error?.message.contains("not sent") == true, "\(String(describing: error))")
             }
             #expect(connection.state == .broken)
         }
@@ -212,7 +219,7 @@ import ZCachedTransport
     }
 
     /// A misfit in an early group ends the batch: the later groups are not written on the
-    /// slipped socket, their commands fail, and the next request goes on a new socket.
+    /// slipped socket, their commands fail as not sent, and the next request goes on a new socket.
     @Test func aMisfitEndsTheBatchBeforeLaterGroupsAreWritten() async throws {
         var configuration = posixTestConfiguration()
         configuration.inFlightWindow = 100  // one SET and its sentinel per group
@@ -221,7 +228,8 @@ import ZCachedTransport
             let first = server.statistics.requestsReceived + 1
             server.faults.inject(.replaceReply(with: Array(":1\r\n".utf8)), on: .requestNumber(first))
             let outcomes = try await onThread { try connection.pipeline([K.Set("misfit", 1), K.Set("unsent", 2)]) }
-            #expect(outcomes.map(\.error?.code) == [.unexpectedReply, .protocolViolation])
+            #expect(outcomes.map(\.error?.code) == [.unexpectedReply, .connectionClosed])
+            #expect(outcomes[1].error?.message.contains("not sent") == true, "never written, so it did not run")
             #expect(server.statistics.requestsReceived == first + 1, "the first group (SET and sentinel) only")
             #expect(connection.state != .connected)
             try await onThread { try connection.send(ZCachedServerCommands.Ping()) }
