@@ -401,7 +401,8 @@ struct POSIXSocket {
     #endif
 }
 
-/// The read end of a pipe that becomes readable when the connection is closed, and its write end.
+/// The read end of a pipe (a socket pair on Linux) that becomes readable when the connection is
+/// closed, and its write end.
 ///
 /// Every `poll` of the connection watches the read end, so ``ZCachedPOSIXConnection/close()`` can
 /// interrupt a thread blocked in a connect, a read, a write or a backoff sleep. Nothing ever
@@ -412,20 +413,27 @@ struct POSIXWakePipe {
     /// The end ``signal()`` writes to.
     let writeEnd: Int32
 
-    /// Opens a non-blocking, close-on-exec pipe.
+    /// Opens a non-blocking, close-on-exec pair of connected descriptors (on Linux a
+    /// `socketpair` flagged so as it is made, so a process forking on another thread cannot pass
+    /// the ends to its child; elsewhere a pipe, flagged right after).
     /// - Throws: ``POSIXSystemCallError`` when the process is out of descriptors.
     init() throws(POSIXSystemCallError) {
         var ends: (Int32, Int32) = (-1, -1)
         _ = try withUnsafeMutableBytes(of: &ends) { (raw) throws(POSIXSystemCallError) -> Int32 in
-            let pointer = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
-            return try posixSystemCall("pipe") { pipe(pointer) }
+            guard let pointer = raw.baseAddress?.assumingMemoryBound(to: Int32.self) else { return 0 }
+            #if os(Linux)
+                let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+                return try posixSystemCall("socketpair") { socketpair(AF_UNIX, type, 0, pointer) }
+            #else
+                return try posixSystemCall("pipe") { pipe(pointer) }
+            #endif
         }
-        // Not atomic with the pipe's creation (Swift's Glibc module does not offer `pipe2`): a
-        // process forking on another thread in between may pass the ends to its child.
-        for end in [ends.0, ends.1] {
-            _ = try? posixSystemCall("fcntl(FD_CLOEXEC)") { fcntl(end, F_SETFD, FD_CLOEXEC) }
-            _ = try? posixSystemCall("fcntl(O_NONBLOCK)") { fcntl(end, F_SETFL, O_NONBLOCK) }
-        }
+        #if !os(Linux)
+            for end in [ends.0, ends.1] {
+                _ = try? posixSystemCall("fcntl(FD_CLOEXEC)") { fcntl(end, F_SETFD, FD_CLOEXEC) }
+                _ = try? posixSystemCall("fcntl(O_NONBLOCK)") { fcntl(end, F_SETFL, O_NONBLOCK) }
+            }
+        #endif
         readEnd = ends.0
         writeEnd = ends.1
     }
