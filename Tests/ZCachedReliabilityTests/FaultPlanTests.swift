@@ -146,6 +146,8 @@ import ZCachedTesting
         "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n-oops\r\n",
         "*3\r\n$3\r\nSET\r\n:1\r\n*1\r\n-oops\r\n",
         "*4\r\n$4\r\nMSET\r\n$1\r\nk\r\n*1\r\n-oops\r\n$1\r\nx\r\n",
+        // A top-level error value fails the first pair, so the MSET ends before the nested one.
+        "*5\r\n$4\r\nMSET\r\n$1\r\na\r\n-x\r\n$1\r\nb\r\n*1\r\n-y\r\n",
     ])
     func anErrorTheServerNeverStoresDoesNotCrashIt(_ input: String) async throws {
         try await Self.withConnection { server, raw in
@@ -154,6 +156,22 @@ import ZCachedTesting
             #expect(try raw.receiveReplies(1).last == 0x03)
             try raw.send(Self.ping)
             #expect(try raw.receiveReplies(1) == Self.pong)
+        }
+    }
+
+    /// A fault aimed at the request that crashes the server is used up by it: it must not fire
+    /// on the first request after the restart instead.
+    @Test func aCrashUsesUpTheFaultAimedAtIt() async throws {
+        try await Self.withConnection { server, _ in
+            server.faults.emulatesCrashes = true
+            server.faults.inject(.dropReply, on: .nextRequest)
+            let crasher = try RawTestConnection(host: server.host, port: server.port)
+            try crasher.send(Array("*0\r\n".utf8) + [0x03])
+            #expect(crasher.waitForClose())
+            try await server.restart()
+            let revived = try RawTestConnection(host: server.host, port: server.port)
+            try revived.send(Self.ping)
+            #expect(try revived.receiveReplies(1) == Self.pong)
         }
     }
 

@@ -30,6 +30,8 @@ enum CrashingRequest {
             // the server cannot store is never reached.
             for pair in stride(from: 1, to: elements.count, by: 2) {
                 guard case .bulkString = elements[pair] else { return false }
+                // A value that is an error itself fails its pair (`-ERR unexpected`) and ends the MSET.
+                if case .error = elements[pair + 1] { return false }
                 if storesAnErrorUnderAKey(elements[pair], elements[pair + 1]) { return true }
             }
         }

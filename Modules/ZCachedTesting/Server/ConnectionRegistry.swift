@@ -45,13 +45,12 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Closes every tracked connection and waits until each is closed.
+    /// Closes every tracked connection and waits until each is closed: all closes start at
+    /// once, so TLS connections waiting for their peers' `close_notify` wait together.
     func closeAll() async {
         let open = endEpoch()
-        for channel in open {
-            channel.close(promise: nil)
-            try? await channel.closeFuture.get()
-        }
+        for channel in open { channel.close(promise: nil) }
+        for channel in open { try? await channel.closeFuture.get() }
     }
 
     /// Ends the current epoch and returns the connections open in it.

@@ -62,9 +62,10 @@ final class ServerChannelHandler: ChannelInboundHandler {
     static let closeTimeout = TimeAmount.seconds(30)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isClosing else { return }
         var bytes = unwrapInboundIn(data)
+        // Counted even when the connection is closing: they were received.
         statistics.recordBytesReceived(bytes.readableBytes)
+        guard !isClosing else { return }
         // Taken as the real server reads (PROTOCOL.md §4.4): at most 4096 bytes at a time (a TLS
         // record can be larger), each read preceded by the size check, which looks only at the
         // bytes already held: more than the limit closes the connection with no reply.
@@ -125,14 +126,15 @@ final class ServerChannelHandler: ChannelInboundHandler {
                 return error
             }
         }
+        // Planned first, so a fault aimed at a request that crashes the server is used up by it
+        // (and does nothing), not left for a request after the restart.
+        let plan = faults.plan(forRequest: statistics.recordRequest(), command: commandName)
         if faults.emulatesCrashes,
             frame.withUnsafeReadableBytes({ CrashingRequest.crashes(frame: $0, elements: elements, parsed: parseError == nil) })
         {
-            _ = statistics.recordRequest()
             crash(context: context)
             return
         }
-        let plan = faults.plan(forRequest: statistics.recordRequest(), command: commandName)
         if plan.isNone && faulted.isEmpty && !losesEveryReply {
             executor.respond(to: elements, parseError: parseError, into: &batch)
             batch.append(0x03)

@@ -8,6 +8,9 @@ public enum ZCachedEventually {
     }
 
     /// Retries `body` until it returns without throwing, for at most `timeout`.
+    ///
+    /// An attempt already running when `timeout` passes is not interrupted: give each attempt a
+    /// bound of its own (a client's request timeout does), or a hung attempt hangs the test.
     /// - Parameters:
     ///   - timeout: The longest to keep retrying; 5 seconds unless given.
     ///   - body: The attempt.
@@ -25,7 +28,8 @@ public enum ZCachedEventually {
         }
     }
 
-    /// Waits until `condition` holds, for at most `timeout`.
+    /// Waits until `condition` holds, for at most `timeout` (plus one evaluation of
+    /// `condition`, which is not interrupted).
     /// - Throws: ``NotYet`` when it never held.
     public static func holds(within timeout: Duration = .seconds(5), _ condition: () async -> Bool) async throws {
         try await succeeds(within: timeout) {

@@ -13,24 +13,43 @@ public struct ZCachedTestEndpoint: Sendable {
     /// The embedded server, or `nil` when the tests run against a real server.
     public let server: ZCachedTestServer?
 
-    /// The `host:port` from `ZCACHED_TEST_SERVER`, when set and well formed.
+    /// The `host:port` from `ZCACHED_TEST_SERVER`, when set and well formed (a host, and a port
+    /// in 1...65535).
     public static var external: (host: String, port: Int)? {
-        guard let value = ProcessEnvironment.value(of: "ZCACHED_TEST_SERVER"),
+        guard let value = configuredServer,
             let colon = value.lastIndex(of: ":"),
-            let port = Int(value[value.index(after: colon)...])
+            let port = Int(value[value.index(after: colon)...]),
+            (1...65535).contains(port),
+            colon > value.startIndex
         else { return nil }
         return (String(value[..<colon]), port)
     }
 
-    /// Whether the tests run against a real server named by `ZCACHED_TEST_SERVER`.
-    public static var isExternal: Bool { external != nil }
+    /// Whether the tests run against a real server named by `ZCACHED_TEST_SERVER`: true whenever
+    /// the variable is set and not empty, well formed or not, so a mistyped value fails
+    /// ``start(configuration:)`` instead of quietly testing the embedded server.
+    public static var isExternal: Bool { configuredServer != nil }
+
+    /// `ZCACHED_TEST_SERVER`, unless unset or empty.
+    private static var configuredServer: String? {
+        ProcessEnvironment.value(of: "ZCACHED_TEST_SERVER").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `ZCACHED_TEST_SERVER` is set but is not `host:port`.
+    public struct MalformedServerAddress: Error, CustomStringConvertible {
+        /// The variable's value.
+        public let value: String
+        public var description: String { "ZCACHED_TEST_SERVER=\"\(value)\" is not host:port with a port in 1...65535" }
+    }
 
     /// Starts an embedded server, or names the external one.
     /// - Parameter configuration: The embedded server's configuration.
     /// - Returns: The endpoint to connect to.
-    /// - Throws: When the embedded server cannot bind a port.
+    /// - Throws: ``MalformedServerAddress`` when `ZCACHED_TEST_SERVER` is set but malformed;
+    ///   when the embedded server cannot bind a port.
     public static func start(configuration: ZCachedTestServer.Configuration = .init()) async throws -> ZCachedTestEndpoint {
-        if let external {
+        if let value = configuredServer {
+            guard let external else { throw MalformedServerAddress(value: value) }
             return ZCachedTestEndpoint(host: external.host, port: external.port, server: nil)
         }
         let server = try await ZCachedTestServer.start(configuration: configuration)
