@@ -35,6 +35,20 @@ import ZCachedTesting
         #expect(throws: RawTestConnection.SocketError.self) { try server.connect() }
     }
 
+    /// A shutdown during a restart waits for it: once `shutdown()` returns, nothing listens,
+    /// not even the listener the restart was binding.
+    @Test func aShutdownDuringARestartLeavesNothingListening() async throws {
+        // The window is a bind's duration; each round shuts down at a different point of it.
+        for round in 0..<100 {
+            let server = try await ZCachedTestServer.start()
+            let restart = Task { try await server.restart() }
+            for _ in 0..<(round % 10) { await Task.yield() }
+            await server.shutdown()
+            #expect(throws: RawTestConnection.SocketError.self) { try server.connect() }
+            _ = try? await restart.value
+        }
+    }
+
     @Test func statisticsCountRequestsBytesAndConnections() async throws {
         try await withServer { server in
             let connection = try server.connect()

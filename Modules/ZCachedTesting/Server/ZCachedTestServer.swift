@@ -35,8 +35,8 @@ public final class ZCachedTestServer: Sendable {
         /// Not listening after a restart failed to bind; another ``ZCachedTestServer/restart()``
         /// may try again.
         case stopped
-        /// A ``ZCachedTestServer/restart()`` is under way.
-        case restarting
+        /// A ``ZCachedTestServer/restart()`` is under way; `done` completes when it has ended.
+        case restarting(done: EventLoopPromise<Void>)
         /// After ``ZCachedTestServer/shutdown()``, for good.
         case shutDown
     }
@@ -102,15 +102,19 @@ public final class ZCachedTestServer: Sendable {
     }
 
     /// Stops listening and closes every connection, for good: a ``restart()`` under way stops
-    /// too, though the listener it is binding closes only when that bind completes, which can be
-    /// just after this returns. Calling it again does nothing.
+    /// too, and is waited for, so nothing listens once this returns. Calling it again does
+    /// nothing.
     public func shutdown() async {
-        let channel: (any Channel)? = listener.withLock { listener in
+        let (channel, restart): ((any Channel)?, EventLoopFuture<Void>?) = listener.withLock { listener in
             defer { listener = .shutDown }
-            guard case .listening(let channel) = listener else { return nil }
-            return channel
+            switch listener {
+            case .listening(let channel): return (channel, nil)
+            case .restarting(let done): return (nil, done.futureResult)
+            case .stopped, .shutDown: return (nil, nil)
+            }
         }
         await stop(channel)
+        try? await restart?.get()
     }
 
     /// Stops accepting, closes every connection, then listens again on the same port.
@@ -120,18 +124,21 @@ public final class ZCachedTestServer: Sendable {
     ///   `ChannelError.ioOnClosedChannel` when the server was shut down, before or during the
     ///   restart (it then stays shut down), or when another restart is under way.
     public func restart() async throws {
+        let done = services.configuration.eventLoopGroup.any().makePromise(of: Void.self)
         let (mayRestart, previous): (Bool, (any Channel)?) = listener.withLock { listener in
             switch listener {
             case .listening(let channel):
-                listener = .restarting
+                listener = .restarting(done: done)
                 return (true, channel)
             case .stopped:
-                listener = .restarting
+                listener = .restarting(done: done)
                 return (true, nil)
             case .restarting, .shutDown:
                 return (false, nil)
             }
         }
+        // Completed however the restart ends, for a `shutdown()` waiting on it.
+        defer { done.succeed() }
         guard mayRestart else { throw ChannelError.ioOnClosedChannel }
         await stop(previous)
         let channel: any Channel
