@@ -39,6 +39,7 @@ public struct ZCachedTestEndpoint: Sendable {
     public struct MalformedServerAddress: Error, CustomStringConvertible {
         /// The variable's value.
         public let value: String
+        /// What is wrong, with the value.
         public var description: String { "ZCACHED_TEST_SERVER=\"\(value)\" is not host:port with a port in 1...65535" }
     }
 
