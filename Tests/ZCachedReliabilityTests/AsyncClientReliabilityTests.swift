@@ -251,12 +251,14 @@ struct AsyncClientReliabilityTests {
     @Test func aCallCancelledWhileWaitingForTheRecoveryFailsAsCancelled() async throws {
         try await Reliability.withServer { server in
             var configuration = Reliability.configuration(server, poolSize: 1, requestTimeout: .seconds(30), connectionAttempts: 2)
-            // 10 ms before the recovery's first attempt, 30 s before its second.
-            configuration.connection.backoff = ExponentialBackoff(initial: .milliseconds(10), multiplier: 3000, max: .seconds(30))
+            configuration.connection.connectTimeout = .seconds(30)
             let client = try await Self.clientWithEveryConnectionBroken(configuration, server)
+            // The recovery's link is accepted, then its check waits for a PONG for the whole
+            // connect timeout: the call is still waiting when it is cancelled.
+            server.faults.inject(.delayReply(.seconds(60)), on: .command("PING"))
+            server.faults.refusesConnections = false
             let accepted = server.statistics.connectionsAccepted
             let call = Task { try await client.ping() }
-            // The recovery's first attempt was refused: it now waits out its 30 s delay.
             try await Reliability.waitUntil { server.statistics.connectionsAccepted > accepted }
             call.cancel()
             let error = await #expect(throws: ZCachedError.self) { try await call.value }

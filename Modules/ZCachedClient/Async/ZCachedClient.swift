@@ -38,9 +38,15 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     private let connectionConfiguration: ZCachedConnectionConfiguration
     /// Lets one call per backoff maximum try the broken connections again.
     private let recoveryGate: ZCachedRecoveryGate
-    /// The last recovery started by a call (`startRecovery()`); ``close()`` cancels it and
-    /// waits for it.
-    private let runningRecovery = ZCachedLock<Task<Void, Never>?>(nil)
+    /// The last recovery started by a call (`startRecovery()`), which ``close()`` cancels and
+    /// waits for, and whether new ones may start (not from ``close()`` until the next
+    /// ``extend(by:)``).
+    private let recoveries = ZCachedLock(Recoveries())
+
+    private struct Recoveries {
+        var running: Task<Void, Never>?
+        var mayStart = true
+    }
     private var logger: Logger { instrumentation.logger }
 
     /// Makes a client; call ``connect()`` or ``run()`` before sending.
@@ -123,9 +129,12 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         // Cancelled, a recovery stops waiting out a backoff delay; a reconnect it has started
         // ends on its closed connection within the connect timeout, and is waited for so that
         // no link outlives the client.
-        let recovery = runningRecovery.withLock { running in
-            defer { running = nil }
-            return running
+        let recovery = recoveries.withLock { recoveries in
+            defer {
+                recoveries.running = nil
+                recoveries.mayStart = false
+            }
+            return recoveries.running
         }
         recovery?.cancel()
         await pool.close()
@@ -192,14 +201,22 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         let broken = pool.broken
         guard let first = broken.first, recoveryGate.claim() else { return nil }
         let firstReconnected = eventLoopGroup.any().makePromise(of: Bool.self)
-        runningRecovery.withLock { running in
-            running = Task { [recoveryGate] in
+        let started = recoveries.withLock { recoveries in
+            // Started and stored under the lock a `close()` takes, so none escapes it.
+            guard recoveries.mayStart else { return false }
+            recoveries.running = Task { [recoveryGate] in
                 defer { recoveryGate.finish() }
                 let reconnected = await Self.reconnect(first)
                 firstReconnected.succeed(reconnected)
                 guard reconnected else { return }
                 for other in broken.dropFirst() { _ = await Self.reconnect(other) }
             }
+            return true
+        }
+        guard started else {
+            recoveryGate.finish()
+            firstReconnected.succeed(false)
+            return nil
         }
         return firstReconnected
     }
@@ -270,6 +287,7 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     ///   client is closed meanwhile.
     public func extend(by count: Int) async throws(ZCachedError) {
         let generation = pool.generation
+        recoveries.withLock { $0.mayStart = true }
         for _ in 0..<max(0, count) {
             do throws(ZCachedError) {
                 // Cancelled (a service group shutting down during start-up): open no more links

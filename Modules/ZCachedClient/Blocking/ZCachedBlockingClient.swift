@@ -1,7 +1,6 @@
 import Dispatch
 import Logging
 import Metrics
-import Synchronization
 import ZCachedCore
 import ZCachedPool
 import ZCachedTransport
@@ -35,7 +34,14 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// How many connections the application asked for: what a recovery refills the pool to.
     /// Opening or closing connections (``extend(by:)``, ``reduce(by:force:)``,
     /// ``cleanUpBroken()``, ``close()``) moves it; a recovery's own replacements do not.
-    private let intendedSize: Atomic<Int>
+    private let intendedSize: ZCachedLock<IntendedSize>
+    /// The size the application asked for, and the pool generation (its closes) it counts in: a
+    /// connection added by an `extend(by:)` that a `close()` overtook does not count.
+    private struct IntendedSize {
+        var generation: UInt64
+        var size: Int
+    }
+
     /// Where broken connections are replaced while others serve: a serial queue, so it runs on
     /// a thread of its own instead of blocking one of Swift's cooperative pool.
     private let recoveryQueue = DispatchQueue(label: "zcached.blocking-client.recovery")
@@ -61,7 +67,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
         self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
-        self.intendedSize = Atomic(0)
+        self.intendedSize = ZCachedLock(IntendedSize(generation: 0, size: 0))
         try configuration.validate()
         do {
             try extend(by: configuration.poolSize)
@@ -91,7 +97,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         self.instrumentation = ZCachedInstrumentation(logger: logger, metricsFactory: metricsFactory)
         self.connectionConfiguration = instrumentation.observing(configuration.connection)
         self.recoveryGate = ZCachedRecoveryGate(rest: configuration.connection.backoff.max)
-        self.intendedSize = Atomic(pool.count)
+        self.intendedSize = ZCachedLock(IntendedSize(generation: pool.generation, size: pool.count))
         instrumentation.poolSizeChanged(to: pool.count)
     }
 
@@ -126,19 +132,23 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// needs one, by `deadline`.
     /// - Returns: Whether one opened.
     private func replaceBrokenWhenNoneIsUsable(by deadline: ContinuousClock.Instant) -> Bool {
+        let generation = pool.generation
         guard configuration.connection.reconnect, !pool.broken.isEmpty, recoveryGate.claim() else { return false }
         defer { recoveryGate.finish() }
-        return replaceBroken(within: deadline)
+        return replaceBroken(ifNotEmptiedSince: generation, within: deadline)
     }
 
     /// Replaces the broken connections (`replaceBroken(within:)`) on the client's recovery queue,
     /// within ``ZCachedConnectionConfiguration/requestTimeout`` from now, while the others serve.
     private func replaceBrokenInTheBackground() {
+        // Read now: a `close()` before the queued work starts must stop its adds.
+        let generation = pool.generation
         guard configuration.connection.reconnect, recoveryGate.claim() else { return }
         let deadline = ContinuousClock.now.advanced(by: configuration.connection.requestTimeout)
         recoveryQueue.async { [self] in
             defer { recoveryGate.finish() }
-            _ = replaceBroken(within: deadline)
+            guard !pool.broken.isEmpty else { return }
+            _ = replaceBroken(ifNotEmptiedSince: generation, within: deadline)
         }
     }
 
@@ -147,15 +157,15 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     /// connection cannot reconnect once broken. No connect attempt or backoff delay goes past
     /// `deadline`, and a refill cut short leaves the pool smaller until the next recovery.
     /// The caller holds the recovery gate.
+    /// - Parameter generation: The pool's generation when the caller decided to recover: a
+    ///   `close()` since then stops every add.
     /// - Returns: Whether one opened.
-    private func replaceBroken(within deadline: ContinuousClock.Instant) -> Bool {
-        // Read once: a `close()` from another thread during the recovery must stop every add.
-        let generation = pool.generation
+    private func replaceBroken(ifNotEmptiedSince generation: UInt64, within deadline: ContinuousClock.Instant) -> Bool {
         // A failed connect is logged and counted by `open(_:ifNotEmptiedSince:within:asked:)`.
         guard (try? open(1, ifNotEmptiedSince: generation, within: deadline, asked: false)) != nil else { return false }
         pool.cleanUpBroken()
         instrumentation.poolSizeChanged(to: pool.count)
-        let missing = intendedSize.load(ordering: .relaxed) - pool.count
+        let missing = intendedSize.withLock(\.size) - pool.count
         try? open(missing, ifNotEmptiedSince: generation, within: deadline, asked: false)
         return true
     }
@@ -245,7 +255,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
                     connection.close()
                     throw ZCachedInstrumentation.closedWhileConnecting
                 }
-                if asked { intendedSize.add(1, ordering: .relaxed) }
+                if asked { intendedSize.withLock { if $0.generation == generation { $0.size += 1 } } }
                 instrumentation.poolSizeChanged(to: pool.count)
             } catch {
                 instrumentation.connectFailed(error)
@@ -265,7 +275,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     public func reduce(by count: Int, force: Bool = false) -> Int {
         defer { instrumentation.poolSizeChanged(to: pool.count) }
         let closed = pool.reduce(by: count, force: force)
-        intendedSize.subtract(closed, ordering: .relaxed)
+        intendedSize.withLock { $0.size -= closed }
         return closed
     }
 
@@ -276,14 +286,15 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
     public func cleanUpBroken() -> Int {
         defer { instrumentation.poolSizeChanged(to: pool.count) }
         let removed = pool.cleanUpBroken()
-        intendedSize.subtract(removed, ordering: .relaxed)
+        intendedSize.withLock { $0.size -= removed }
         return removed
     }
 
     /// Closes every connection. Threads waiting on one fail with `connectionClosed`.
     public func close() {
-        intendedSize.store(0, ordering: .relaxed)
         pool.close()
+        // After the pool's generation moved on, so an `extend(by:)` it overtook adds nothing here.
+        intendedSize.withLock { $0 = IntendedSize(generation: pool.generation, size: 0) }
         instrumentation.poolSizeChanged(to: pool.count)
     }
 }

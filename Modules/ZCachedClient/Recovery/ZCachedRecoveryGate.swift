@@ -19,9 +19,11 @@ struct ZCachedRecoveryGate: Sendable {
     private let rest: Duration
     private let state = ZCachedLock<State>(.resting(until: nil))
 
-    /// Makes a gate that opens at once, then `rest` after each recovery ends.
+    /// Makes a gate that opens at once, then `rest` after each recovery ends, at least 100 ms:
+    /// a backoff with no delay must not let calls recover back to back (each a connect the
+    /// server may refuse, PROTOCOL.md §4.3).
     init(rest: Duration) {
-        self.rest = rest
+        self.rest = max(rest, .milliseconds(100))
     }
 
     /// Whether the caller may recover now; when it may, it must call ``finish()`` when done.

@@ -9,26 +9,26 @@ extension ZCachedConnectionConfiguration {
     /// anything.
     /// - Throws: ``ZCachedError/Code/invalidArgument`` naming the option (`configuration.port`
     ///   and so on): a port outside 1...65535; a connect or request timeout that is not positive
-    ///   or longer than `Int64.max` seconds; a backoff whose `initial` or `max` is negative or
-    ///   longer than that; fewer than one connect attempt; an in-flight window outside
-    ///   1...``serverSafeWindow``; a receive buffer size outside 1...`Int32.max` (what
-    ///   `setsockopt` takes); reply limits below 1, or a reply depth above
-    ///   ``ZCachedDecoderLimits/deepestSupportedNesting``.
+    ///   or longer than `Int64.max` seconds (as long as that means "practically never"); a
+    ///   backoff whose `initial` or `max` is negative or longer than 100 years (a sleep that long
+    ///   cannot be scheduled); fewer than one connect attempt; an
+    ///   in-flight window outside 1...``serverSafeWindow``; a receive buffer size outside
+    ///   1...`Int32.max` (what `setsockopt` takes); reply limits below 1.
     public func validate() throws(ZCachedError) {
         func refuse(_ option: String, _ problem: String) -> ZCachedError {
             ZCachedError(code: .invalidArgument, message: "\(option) \(problem)", argument: "configuration.\(option)")
         }
-        func check(_ duration: Duration, _ option: String, allowsZero: Bool) throws(ZCachedError) {
+        func check(_ duration: Duration, _ option: String, allowsZero: Bool, longest: (Duration, String)) throws(ZCachedError) {
             guard allowsZero ? duration >= .zero : duration > .zero else {
                 throw refuse(option, "\(duration) is not \(allowsZero ? "zero or more" : "positive")")
             }
-            guard duration <= Self.longestDuration else { throw refuse(option, "\(duration) is longer than Int64.max seconds") }
+            guard duration <= longest.0 else { throw refuse(option, "\(duration) is longer than \(longest.1)") }
         }
         guard (1...65535).contains(port) else { throw refuse("port", "\(port) is outside 1...65535") }
-        try check(connectTimeout, "connectTimeout", allowsZero: false)
-        try check(requestTimeout, "requestTimeout", allowsZero: false)
-        try check(backoff.initial, "backoff.initial", allowsZero: true)
-        try check(backoff.max, "backoff.max", allowsZero: true)
+        try check(connectTimeout, "connectTimeout", allowsZero: false, longest: Self.longestTimeout)
+        try check(requestTimeout, "requestTimeout", allowsZero: false, longest: Self.longestTimeout)
+        try check(backoff.initial, "backoff.initial", allowsZero: true, longest: Self.longestDelay)
+        try check(backoff.max, "backoff.max", allowsZero: true, longest: Self.longestDelay)
         guard connectionAttempts >= 1 else { throw refuse("connectionAttempts", "\(connectionAttempts) is below 1") }
         guard (1...Self.serverSafeWindow).contains(inFlightWindow) else {
             throw refuse(
@@ -45,15 +45,16 @@ extension ZCachedConnectionConfiguration {
         guard replyLimits.maximumElementCount >= 1 else {
             throw refuse("replyLimits.maximumElementCount", "\(replyLimits.maximumElementCount) is below 1")
         }
-        guard (1...ZCachedDecoderLimits.deepestSupportedNesting).contains(replyLimits.maximumDepth) else {
-            throw refuse(
-                "replyLimits.maximumDepth",
-                "\(replyLimits.maximumDepth) is outside 1...\(ZCachedDecoderLimits.deepestSupportedNesting)"
-            )
+        guard replyLimits.maximumDepth >= 1 else {
+            throw refuse("replyLimits.maximumDepth", "\(replyLimits.maximumDepth) is below 1")
         }
     }
 
-    /// The longest timeout or backoff delay a connection takes: longer ones cannot be read as
-    /// seconds and nanoseconds.
-    private static let longestDuration = Duration.seconds(Int64.max)
+    /// The longest timeout: longer ones cannot be read as seconds and nanoseconds. Timeouts are
+    /// only ever compared with, and saturate, so this long means "practically never".
+    private static let longestTimeout = (Duration.seconds(Int64.max), "Int64.max seconds")
+
+    /// The longest backoff delay: a connection sleeps it, and a sleep's deadline must stay within
+    /// the clock's `Int64` seconds.
+    private static let longestDelay = (Duration.seconds(100 * 365 * 24 * 3600), "100 years")
 }

@@ -287,10 +287,10 @@ import ZCachedTransport
         server.faults.inject(.closeConnection, on: .command("DBSIZE"))
         _ = try? await connection?.send(S.DBSize())
         try await ZCachedEventually.holds { server.statistics.connectionsAccepted == 2 }
-        weak let closed = connection
+        let closed = WeakReference(connection)
         await connection?.close()
         connection = nil
-        #expect(closed == nil, "the reconnect still held the connection after close() returned")
+        #expect(closed.object == nil, "the reconnect still held the connection after close() returned")
         await server.shutdown()
     }
 
@@ -298,4 +298,10 @@ import ZCachedTransport
     static func eventually(_ body: () async throws -> Void) async throws {
         try await ZCachedEventually.succeeds(body)
     }
+}
+
+/// A reference that does not keep its object alive.
+private struct WeakReference<Object: AnyObject> {
+    weak var object: Object?
+    init(_ object: Object?) { self.object = object }
 }
