@@ -128,7 +128,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         return connection
     }
 
-    /// Replaces the broken connections (`replaceBroken(within:)`) on the calling thread, which
+    /// Replaces the broken connections (`replaceBroken(ifNotEmptiedSince:within:)`) on the calling thread, which
     /// needs one, by `deadline`.
     /// - Returns: Whether one opened.
     private func replaceBrokenWhenNoneIsUsable(by deadline: ContinuousClock.Instant) -> Bool {
@@ -138,7 +138,7 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         return replaceBroken(ifNotEmptiedSince: generation, within: deadline)
     }
 
-    /// Replaces the broken connections (`replaceBroken(within:)`) on the client's recovery queue,
+    /// Replaces the broken connections (`replaceBroken(ifNotEmptiedSince:within:)`) on the client's recovery queue,
     /// within ``ZCachedConnectionConfiguration/requestTimeout`` from now, while the others serve.
     private func replaceBrokenInTheBackground() {
         // Read now: a `close()` before the queued work starts must stop its adds.

@@ -92,7 +92,7 @@ public struct ExponentialBackoff: Sendable, Hashable, Sequence {
 
     /// `duration` in seconds, saturating at `Int64`'s range (past it `components` traps).
     private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = Swift.min(Swift.max(duration, .seconds(Int64.min)), .seconds(Int64.max)).components
+        let (seconds, attoseconds) = duration.saturatingComponents
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 

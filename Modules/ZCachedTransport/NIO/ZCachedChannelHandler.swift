@@ -436,7 +436,7 @@ extension TimeAmount {
     /// The duration in nanoseconds, saturating: a timeout of centuries means "practically never",
     /// not a crash.
     init(_ duration: Duration) {
-        let (seconds, attoseconds) = min(max(duration, .seconds(Int64.min)), .seconds(Int64.max)).components
+        let (seconds, attoseconds) = duration.saturatingComponents
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let (nanoseconds, carryOverflow) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
         self = .nanoseconds(overflow || carryOverflow ? (seconds < 0 ? .min : .max) : nanoseconds)
