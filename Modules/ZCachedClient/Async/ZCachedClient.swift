@@ -157,33 +157,37 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// tried them within the backoff's longest delay (see `ZCachedRecoveryGate`). When the pool
     /// passed over broken connections to pick one, they are tried again in the background on the
     /// same terms, so a pool that lost some connections (a full server, say) gets them back.
-    private func usableConnection() async throws(ZCachedError) -> ZCachedNIOConnection {
+    ///
+    /// - Returns: The connection, and the deadline of the call when it waited for a recovery: the
+    ///   request then gets what is left of ``ZCachedConnectionConfiguration/requestTimeout``,
+    ///   not a fresh one.
+    private func usableConnection() async throws(ZCachedError) -> (ZCachedNIOConnection, callDeadline: NIODeadline?) {
         let connection: ZCachedNIOConnection
         do {
             connection = try pool.leastLoaded()
         } catch {
-            guard await reconnectBrokenWhenNoneIsUsable() else {
+            let callDeadline = NIODeadline.now() + TimeAmount(configuration.connection.requestTimeout)
+            guard await reconnectBrokenWhenNoneIsUsable(by: callDeadline) else {
                 if Task.isCancelled { throw ZCachedInstrumentation.cancelledWhileRecovering }
                 throw error
             }
-            return try pool.leastLoaded()
+            return (try pool.leastLoaded(), callDeadline)
         }
         if pool.takeSkippedBroken() { _ = startRecovery() }
-        return connection
+        return (connection, nil)
     }
 
-    /// Starts a recovery (`startRecovery()`) and waits for its first reconnect at most
-    /// ``ZCachedConnectionConfiguration/requestTimeout`` (its connect attempts and backoff delays
-    /// can take far longer), or until the caller is cancelled; the recovery goes on without it.
-    /// Meanwhile other calls are handed the connection being reconnected and fail fast with
-    /// `connectionClosed`, unsent.
+    /// Starts a recovery (`startRecovery()`) and waits for its first reconnect until `deadline`
+    /// (its connect attempts and backoff delays can take far longer), or until the caller is
+    /// cancelled; the recovery goes on without it. Meanwhile other calls are handed the
+    /// connection being reconnected and fail fast with `connectionClosed`, unsent.
     /// - Returns: Whether the first connection reconnected in the caller's time.
-    private func reconnectBrokenWhenNoneIsUsable() async -> Bool {
+    private func reconnectBrokenWhenNoneIsUsable(by deadline: NIODeadline) async -> Bool {
         guard !Task.isCancelled, let firstReconnected = startRecovery() else { return false }
-        let deadline = firstReconnected.futureResult.eventLoop.scheduleTask(in: TimeAmount(configuration.connection.requestTimeout)) {
+        let timer = firstReconnected.futureResult.eventLoop.scheduleTask(deadline: deadline) {
             firstReconnected.succeed(false)
         }
-        defer { deadline.cancel() }
+        defer { timer.cancel() }
         return await withTaskCancellationHandler {
             (try? await firstReconnected.futureResult.get()) ?? false
         } onCancel: {
@@ -240,7 +244,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         let measurement = instrumentation.start(command)
         // No generic `Result` here: unspecialised, each one costs a metadata lookup.
         do {
-            let response = try await usableConnection().send(command)
+            let (connection, callDeadline) = try await usableConnection()
+            let response = try await connection.send(command, by: callDeadline)
             instrumentation.record(command, measurement, error: nil)
             return response
         } catch {
@@ -266,7 +271,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
         guard !commands.isEmpty else { return [] }
         let measurements = instrumentation.start(commands)
         do {
-            let outcomes = try await usableConnection().pipeline(commands)
+            let (connection, callDeadline) = try await usableConnection()
+            let outcomes = try await connection.pipeline(commands, by: callDeadline)
             instrumentation.record(commands, measurements, outcomes: outcomes)
             return outcomes
         } catch {

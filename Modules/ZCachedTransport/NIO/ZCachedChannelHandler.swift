@@ -131,8 +131,26 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// Withdraws cancelled requests.
     func cancel(ids: ClosedRange<UInt64>) {
         let cancelled = ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")
-        for sink in pipeline.cancel(ids: ids) { sink.fail(with: cancelled) }
+        let withdrawn = pipeline.cancel(ids: ids)
+        for sink in withdrawn.written + withdrawn.unwritten { sink.fail(with: cancelled) }
         reportWhetherRequestsQueue()
+    }
+
+    /// Withdraws requests whose call ran out of time before their replies arrived (a call that
+    /// spent part of its time waiting for connections to recover). Unlike a request's own
+    /// timeout this leaves the link open: a written request's reply is still read, then dropped,
+    /// so it cannot reach another caller.
+    func expire(ids: ClosedRange<UInt64>) {
+        let withdrawn = pipeline.cancel(ids: ids)
+        reportWhetherRequestsQueue()
+        for sink in withdrawn.written { sink.fail(with: Self.callTimedOut(sent: true)) }
+        for sink in withdrawn.unwritten { sink.fail(with: Self.callTimedOut(sent: false)) }
+    }
+
+    /// The error of a request whose call ran out of time (``expire(ids:)``).
+    static func callTimedOut(sent: Bool) -> ZCachedError {
+        let outcome = sent ? "the request may or may not have run" : "the request was not sent"
+        return ZCachedError(code: .timeout, message: "the call's request timeout ran out, part of it spent waiting for connections to recover; \(outcome)")
     }
 
     /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.

@@ -112,10 +112,25 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     // MARK: Sending
 
     public func send<Command: ZCachedCommand>(_ command: Command) async throws(ZCachedError) -> Command.Response {
+        try await send(command, by: nil)
+    }
+
+    /// ``send(_:)`` for a call that began before it picked this connection (it waited for
+    /// connections to recover, say): with a `deadline`, the caller is answered by then at the
+    /// latest; without one, this is ``send(_:)``.
+    ///
+    /// A request left with under 1/32 of ``ZCachedConnectionConfiguration/requestTimeout`` is
+    /// not sent: it would time out after the server ran it. One whose reply has not arrived by
+    /// `deadline` fails with ``ZCachedError/Code/timeout`` while the link stays open; its reply
+    /// is read and dropped when it comes.
+    /// - Throws: As ``send(_:)``, and ``ZCachedError/Code/timeout`` when `deadline` passes
+    ///   first, saying whether the request was sent.
+    package func send<Command: ZCachedCommand>(_ command: Command, by deadline: NIODeadline?) async throws(ZCachedError) -> Command.Response {
         var encoder = ZCachedRequestEncoder(limits: configuration.requestLimits)
         try encoder.encode(command)
         let link = try channelForSending()
-        return try await send(command, frame: encoder.bytes, on: link)
+        if let deadline { try checkTimeLeft(until: deadline) }
+        return try await send(command, frame: encoder.bytes, on: link, callDeadline: deadline)
     }
 
     /// Sends several commands of one type as one pipelined burst and waits for all of their
@@ -155,13 +170,45 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     public func pipeline<Command: ZCachedCommand>(
         _ commands: [Command]
     ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
+        try await pipeline(commands, by: nil)
+    }
+
+    /// ``pipeline(_:)`` for a call that began before it picked this connection: with a
+    /// `deadline`, answered by then at the latest, as ``send(_:by:)`` is.
+    /// - Throws: As ``pipeline(_:)``, and ``ZCachedError/Code/timeout`` when too little time is
+    ///   left to send anything; commands whose replies have not arrived by `deadline` fail with it.
+    package func pipeline<Command: ZCachedCommand>(
+        _ commands: [Command],
+        by deadline: NIODeadline?
+    ) async throws(ZCachedError) -> [Result<Command.Response, ZCachedError>] {
         let frames = try ZCachedBatch.frames(of: commands, limits: configuration.requestLimits)
         guard !frames.isEmpty else { return [] }
         let link = try channelForSending()
-        return await send(commands, frames: frames, on: link)
+        if let deadline { try checkTimeLeft(until: deadline) }
+        return await send(commands, frames: frames, on: link, callDeadline: deadline)
     }
 
-    /// Sends `command`, encoded and validated as `frame`, and waits for its response.
+    /// Throws unless at least 1/32 of the request timeout is left until `deadline`: a request
+    /// written with less would time out after the server ran it.
+    private func checkTimeLeft(until deadline: NIODeadline) throws(ZCachedError) {
+        guard deadline - .now() >= TimeAmount(configuration.requestTimeout / 32) else {
+            throw ZCachedChannelHandler.callTimedOut(sent: false)
+        }
+    }
+
+    /// Withdraws the requests `ids` with a timeout at `deadline`, unless answered by then.
+    /// Scheduled after they were handed to the loop, so it runs after they reached the handler.
+    private func expiry(
+        of ids: ClosedRange<UInt64>,
+        at deadline: NIODeadline?,
+        on handler: NIOLoopBound<ZCachedChannelHandler>,
+        _ eventLoop: any EventLoop
+    ) -> Scheduled<Void>? {
+        deadline.map { eventLoop.scheduleTask(deadline: $0) { handler.value.expire(ids: ids) } }
+    }
+
+    /// Sends `command`, encoded and validated as `frame`, and waits for its response, or until
+    /// `callDeadline` when one is given (``send(_:by:)``).
     ///
     /// The reply becomes the response on the event loop, as it is read: a reply that does not fit
     /// its command (a SET answered with anything but `OK`, say) closes the link right there,
@@ -169,42 +216,51 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     private func send<Command: ZCachedCommand>(
         _ command: Command,
         frame: [UInt8],
-        on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>)
+        on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>),
+        callDeadline: NIODeadline?
     ) async throws(ZCachedError) -> Command.Response {
         let (eventLoop, handler) = link
         pending.add(1, ordering: .relaxed)
         defer { pending.subtract(1, ordering: .relaxed) }
         let id = nextRequestID.add(1, ordering: .relaxed).newValue
+        var expiry: Scheduled<Void>?
         let result = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
                 handOff(SingleRequest(id: id, command: command, frame: frame, continuation: continuation), to: handler, on: eventLoop)
+                expiry = self.expiry(of: id...id, at: callDeadline, on: handler, eventLoop)
             }
         } onCancel: {
             cancel(id...id, on: handler, eventLoop)
         }
+        expiry?.cancel()
         if Task.isCancelled { earlyCancellations.forget(id) }
         return try result.get()
     }
 
     /// Sends `commands`, encoded and validated as `frames` (at least one), as one batch and waits
-    /// for every outcome; replies become responses on the event loop, as in ``send(_:frame:on:)``.
+    /// for every outcome, or until `callDeadline` when one is given; replies become responses on
+    /// the event loop, as in ``send(_:frame:on:callDeadline:)``.
     private func send<Command: ZCachedCommand>(
         _ commands: [Command],
         frames: [[UInt8]],
-        on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>)
+        on link: (any EventLoop, NIOLoopBound<ZCachedChannelHandler>),
+        callDeadline: NIODeadline?
     ) async -> [Result<Command.Response, ZCachedError>] {
         let (eventLoop, handler) = link
         pending.add(frames.count, ordering: .relaxed)
         defer { pending.subtract(frames.count, ordering: .relaxed) }
         let lastID = nextRequestID.add(UInt64(frames.count), ordering: .relaxed).newValue
         let ids = (lastID - UInt64(frames.count) + 1)...lastID
+        var expiry: Scheduled<Void>?
         let outcomes = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
                 handOff(BatchRequest(firstID: ids.lowerBound, commands: commands, frames: frames, continuation: continuation), to: handler, on: eventLoop)
+                expiry = self.expiry(of: ids, at: callDeadline, on: handler, eventLoop)
             }
         } onCancel: {
             cancel(ids, on: handler, eventLoop)
         }
+        expiry?.cancel()
         if Task.isCancelled { earlyCancellations.forget(ids.lowerBound) }
         return outcomes
     }

@@ -237,23 +237,23 @@ struct ZCachedRequestPipeline<Continuation, Instant: Comparable> {
     /// Withdraws the callers of the requests numbered `ids`. Waiting requests are removed;
     /// written or held ones stay so their replies are still consumed, but nobody receives them.
     /// One pass over each queue, however many requests `ids` covers.
-    /// - Returns: The continuations to fail with a cancellation, in request order; none for a
-    ///   request already answered.
-    mutating func cancel(ids: ClosedRange<UInt64>) -> [Continuation] {
-        var withdrawn: [Continuation] = []
+    /// - Returns: The continuations to fail, by whether their requests were written, each in
+    ///   request order; none for a request already answered.
+    mutating func cancel(ids: ClosedRange<UInt64>) -> Removed {
+        var withdrawn = Removed(written: [], unwritten: [])
         for index in held.indices where ids.contains(held[index].id) {
-            if let continuation = held[index].continuation { withdrawn.append(continuation) }
+            if let continuation = held[index].continuation { withdrawn.written.append(continuation) }
             held[index].continuation = nil
         }
         for index in written.indices where ids.contains(written[index].id) && !written[index].isSentinel {
-            if let continuation = written[index].continuation { withdrawn.append(continuation) }
+            if let continuation = written[index].continuation { withdrawn.written.append(continuation) }
             written[index].continuation = nil
         }
         if waiting.contains(where: { ids.contains($0.id) }) {
             var kept = CircularBuffer<Request>(initialCapacity: waiting.count)
             for request in waiting {
                 if ids.contains(request.id) {
-                    withdrawn.append(request.continuation)
+                    withdrawn.unwritten.append(request.continuation)
                     bytesWaiting -= request.frame.count
                 } else {
                     kept.append(request)
