@@ -16,13 +16,19 @@ public struct ZCachedTestEndpoint: Sendable {
     /// The `host:port` from `ZCACHED_TEST_SERVER`, when set and well formed (a host, and a port
     /// in 1...65535).
     public static var external: (host: String, port: Int)? {
-        guard let value = configuredServer,
-            let colon = value.lastIndex(of: ":"),
+        configuredServer.flatMap(address(parsing:))
+    }
+
+    /// The host and port of `value`, `host:port` or `[IPv6 address]:port`, when well formed: a
+    /// host, and a port in 1...65535.
+    package static func address(parsing value: String) -> (host: String, port: Int)? {
+        guard let colon = value.lastIndex(of: ":"),
             let port = Int(value[value.index(after: colon)...]),
-            (1...65535).contains(port),
-            colon > value.startIndex
+            (1...65535).contains(port)
         else { return nil }
-        return (String(value[..<colon]), port)
+        var host = value[..<colon]
+        if host.first == "[", host.last == "]" { host = host.dropFirst().dropLast() }
+        return host.isEmpty ? nil : (String(host), port)
     }
 
     /// Whether the tests run against a real server named by `ZCACHED_TEST_SERVER`: true whenever
