@@ -41,11 +41,10 @@ public struct ZCachedConnectionConfiguration: Sendable {
     /// out while the server keeps answering. A reply that arrived in time but waits for the
     /// sentinel of a group written after its request (a request first written alone, or one
     /// too large to share the window) is delivered when that sentinel returns, so such a
-    /// request can take up to about twice this long. A client call that first waited for broken
-    /// connections to recover counts from the call instead, on both transports.
-    /// ``ZCachedPOSIXConnection`` counts from the call,
-    /// including the wait for the connection's lock; a request that used up its time waiting is
-    /// not sent and leaves the connection open.
+    /// request can take up to about twice this long. ``ZCachedPOSIXConnection`` counts from the
+    /// call, including the wait for the connection's lock; a request that used up its time
+    /// waiting is not sent and leaves the connection open. A client call that first waited for
+    /// broken connections to recover counts from the call on both transports.
     ///
     /// The blocking ``ZCachedPOSIXConnection`` bounds its reads with `SO_RCVTIMEO` and adjusts it
     /// only when it is off by more than 1/32 of this value, so one of its requests may fail up to

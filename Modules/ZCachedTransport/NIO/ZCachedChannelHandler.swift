@@ -137,9 +137,9 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     }
 
     /// Withdraws requests whose call ran out of time before their replies arrived (a call that
-    /// spent part of its time waiting for connections to recover). Unlike a request's own
-    /// timeout this leaves the link open: a written request's reply is still read, then dropped,
-    /// so it cannot reach another caller.
+    /// spent part of its time before sending, waiting for connections to recover, say). Unlike a
+    /// request's own timeout this leaves the link open: a written request's reply is still read,
+    /// then dropped, so it cannot reach another caller.
     func expire(ids: ClosedRange<UInt64>) {
         let withdrawn = pipeline.cancel(ids: ids)
         reportWhetherRequestsQueue()
@@ -149,8 +149,13 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
 
     /// The error of a request whose call ran out of time (``expire(ids:)``).
     static func callTimedOut(sent: Bool) -> ZCachedError {
-        let outcome = sent ? "the request may or may not have run" : "the request was not sent"
-        return ZCachedError(code: .timeout, message: "the call's request timeout ran out, part of it spent waiting for connections to recover; \(outcome)")
+        let whatRanOut = "the call's request timeout, counted from when the call began, ran out"
+        return ZCachedError(
+            code: .timeout,
+            message: sent
+                ? "\(whatRanOut) before the reply arrived; the request may or may not have run"
+                : "\(whatRanOut) before the request could be written; the request was not sent"
+        )
     }
 
     /// Closes the channel on the owner's request; pending requests fail with `connectionClosed`.

@@ -197,14 +197,20 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     }
 
     /// Withdraws the requests `ids` with a timeout at `deadline`, unless answered by then.
-    /// Scheduled after they were handed to the loop, so it runs after they reached the handler.
+    ///
+    /// Called after the requests were handed to the loop. The scheduled task hops through the
+    /// loop's queue of immediate tasks, behind that hand-off: NIO may run a due scheduled task
+    /// ahead of immediate tasks queued before it (a loop running late), which would withdraw
+    /// nothing and leave the request to its own, later, timeout.
     private func expiry(
         of ids: ClosedRange<UInt64>,
         at deadline: NIODeadline?,
         on handler: NIOLoopBound<ZCachedChannelHandler>,
         _ eventLoop: any EventLoop
     ) -> Scheduled<Void>? {
-        deadline.map { eventLoop.scheduleTask(deadline: $0) { handler.value.expire(ids: ids) } }
+        deadline.map { deadline in
+            eventLoop.scheduleTask(deadline: deadline) { eventLoop.execute { handler.value.expire(ids: ids) } }
+        }
     }
 
     /// Sends `command`, encoded and validated as `frame`, and waits for its response, or until

@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 import ZCachedCore
 import ZCachedTesting
@@ -180,6 +181,50 @@ import ZCachedTransport
             server.faults.inject(.replaceReply(with: Array("$1\r\na\r\n".utf8)), on: .requestNumber(server.statistics.requestsReceived + 2))
             let outcomes = try await connection.pipeline([S.Echo("a"), S.Echo("b")])
             #expect(outcomes.map(\.error?.code) == [.protocolViolation, .unexpectedReply])
+        }
+    }
+
+    /// A call that reaches the connection with under 1/32 of its request timeout left (it
+    /// waited for a recovery, say) sends nothing: the request would time out after the server
+    /// ran it.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aCallWithTooLittleTimeLeftSendsNothing() async throws {
+        try await Self.withConnection(requestTimeout: .seconds(5)) { connection, endpoint in
+            let server = try #require(endpoint.server)
+            try await connection.send(S.Ping())
+            let before = server.statistics.requestsReceived
+            // 5 s / 32 is 156 ms.
+            let almostDue = NIODeadline.now() + .milliseconds(100)
+            let error = await #expect(throws: ZCachedError.self) { try await connection.send(K.Set("unsent", "value"), by: almostDue) }
+            #expect(error?.code == .timeout)
+            #expect(error?.message.contains("not sent") == true, "\(String(describing: error))")
+            let batchError = await #expect(throws: ZCachedError.self) { try await connection.pipeline([K.Set("unsent", "value")], by: almostDue) }
+            #expect(batchError?.code == .timeout)
+            #expect(server.statistics.requestsReceived == before)
+            #expect(try await connection.send(K.Get("unsent")) == nil)
+        }
+    }
+
+    /// A reply later than its call's deadline fails the call with a timeout and is dropped when
+    /// it comes: the link stays open and the next caller gets its own reply.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aReplyAfterTheCallsDeadlineIsDroppedAndTheLinkStaysOpen() async throws {
+        try await Self.withConnection(requestTimeout: .seconds(5)) { connection, endpoint in
+            let server = try #require(endpoint.server)
+            try await connection.send(K.Set("a", "one"))
+            try await connection.send(K.Set("b", "two"))
+            let link = connection.linkOrder
+            server.faults.inject(.delayReply(.milliseconds(400)), on: .command("GET"))
+            let error = await #expect(throws: ZCachedError.self) {
+                try await connection.send(K.Get("a"), by: .now() + .milliseconds(200))
+            }
+            #expect(error?.code == .timeout)
+            #expect(error?.message.contains("may or may not have run") == true, "\(String(describing: error))")
+            let outcomes = try await connection.pipeline([K.Get("a"), K.Get("b")], by: .now() + .milliseconds(200))
+            #expect(outcomes.map(\.error?.code) == [.timeout, .timeout])
+            server.faults.removeAll()
+            #expect(try await connection.send(K.Get("b")) == "two", "the late replies of a were dropped")
+            #expect(connection.state == .connected && connection.linkOrder == link, "the link stayed open")
         }
     }
 
