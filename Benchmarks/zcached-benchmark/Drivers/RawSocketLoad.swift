@@ -113,7 +113,8 @@ final class RawSocketLoad: @unchecked Sendable {
     deinit { close(descriptor) }
 
     /// Sends `frames` in one write and reads until `replies` replies have arrived, re-arming
-    /// TCP_QUICKACK after each read when `rearmsQuickAck`.
+    /// TCP_QUICKACK after each read that leaves replies to come when `rearmsQuickAck` (as the
+    /// SDK's transports do: with every reply in, the server holds nothing back for an ACK).
     ///
     /// Replies are checked as cheaply as framing allows: each ends at its `0x03` (the workload's
     /// keys and values hold none), one starting with `-` is the server's error, and a byte after
@@ -134,11 +135,11 @@ final class RawSocketLoad: @unchecked Sendable {
         while framing.seen < replies {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { throw failed(RawLinkFailure(errno: count == 0 ? 0 : errno)) }
-            if rearmsQuickAck {
+            guard buffer.withUnsafeBytes({ framing.consume($0[..<count]) }) else { throw failed(.corrupt) }
+            if rearmsQuickAck, framing.seen < replies {
                 var one: Int32 = 1
                 setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
             }
-            guard buffer.withUnsafeBytes({ framing.consume($0[..<count]) }) else { throw failed(.corrupt) }
         }
         return framing.errorReplies
     }

@@ -69,7 +69,8 @@ public struct ZCachedConnectionConfiguration: Sendable {
     /// write split across segments lets the server read part of it, and a read that ends
     /// mid-frame after a whole frame triggers the same bug (§7.3).
     public var inFlightWindow: Int
-    /// Whether to re-arm TCP_QUICKACK after every read (Linux only).
+    /// Whether to re-arm TCP_QUICKACK after every read that leaves reply bytes to come (Linux
+    /// only).
     ///
     /// The server writes replies over 4 KiB in 4096-byte chunks without TCP_NODELAY; with the
     /// kernel's delayed ACKs every such reply stalls ~40 ms (PROTOCOL.md §4.7). Keep this on;

@@ -297,13 +297,16 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    /// The server writes long replies in 4 KiB chunks without TCP_NODELAY; with delayed ACKs
-    /// each chunk after the first stalls ~40 ms (PROTOCOL.md §4.7). Linux leaves quick-ACK mode
-    /// when the connection looks interactive, so re-arm it after every batch of reads: that also
-    /// covers the request written next (QuickAckTests), and a re-arm after each write was one
-    /// system call per request for nothing, as in the POSIX transport.
+    /// The server writes long replies in 4 KiB chunks without TCP_NODELAY, and each reply of a
+    /// group in a write of its own; with delayed ACKs, what it holds back for an ACK stalls
+    /// ~40 ms (PROTOCOL.md §4.7). Linux leaves quick-ACK mode when the connection looks
+    /// interactive, so re-arm it (which also sends the pending ACK at once) after every batch of
+    /// reads that leaves replies to come (QuickAckTests). With every reply in, the server holds
+    /// nothing back: the ACK rides on the next request, and the re-arm would be a system call
+    /// and an ACK segment per request for nothing. A re-arm after each write was that too.
     private func rearmQuickAck(context: ChannelHandlerContext) {
         #if os(Linux)
+        guard pipeline.bytesInFlight > 0 || decoder.bufferedByteCount > 0 else { return }
         if rearmsQuickAck, let options = context.channel.syncOptions {
             try? options.setOption(.tcpOption(.init(rawValue: CInt(TCP_QUICKACK))), value: 1)
         }

@@ -311,7 +311,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
         let reply: ZCachedValue
         do {
             try write(frame, to: socket, deadline: deadline)
-            reply = try nextReply(from: socket, link: &link, deadline: deadline)
+            reply = try nextReply(from: socket, link: &link, deadline: deadline, moreReplies: false)
             try requireNothingUnasked(in: link)
         } catch {
             throw linkBroke(error, link: &link, deadline: deadline)
@@ -392,7 +392,9 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 }
                 let reply: ZCachedValue
                 do throws(LinkFailure) {
-                    reply = try nextReply(from: socket, link: &link, deadline: due)
+                    // A batch re-arms after every read: which reply is its last is not worked
+                    // out here.
+                    reply = try nextReply(from: socket, link: &link, deadline: due, moreReplies: true)
                 } catch {
                     throw writeFailure ?? error
                 }
@@ -573,16 +575,26 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
     }
 
     /// The next reply: taken from bytes already received, or read until one is whole.
-    private func nextReply(from socket: POSIXSocket, link: inout Link, deadline: ContinuousClock.Instant)
+    ///
+    /// After a read that leaves bytes to come (this reply's rest, or `moreReplies`), TCP_QUICKACK
+    /// is re-armed, which also sends at once the ACK that the server's next 4 KiB chunk, or next
+    /// reply, waits for (QuickAckTests). After the last awaited reply the server holds nothing
+    /// back, and the ACK rides on the next request: no system call for it.
+    /// - Parameter moreReplies: Whether replies are awaited after this one.
+    private func nextReply(from socket: POSIXSocket, link: inout Link, deadline: ContinuousClock.Instant, moreReplies: Bool)
         throws(LinkFailure) -> ZCachedValue
     {
         let buffer = link.receiveBuffer
+        var justRead = false
         while true {
+            let reply: ZCachedValue?
             do throws(ZCachedError) {
-                if let reply = try link.decoder.next() { return reply }
+                reply = try link.decoder.next()
             } catch {
                 throw .violation(error)
             }
+            if justRead, configuration.rearmsQuickAck, reply == nil || moreReplies { socket.rearmQuickAck() }
+            if let reply { return reply }
             try link.armReceiveTimeout(on: socket, until: deadline)
             let received: Int?
             do {
@@ -592,11 +604,8 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
             }
             guard let received else { continue }
             guard received > 0 else { throw .lost("the server closed the connection before replying") }
-            // Re-arming right after each read also sends the ACK the server's next 4 KiB chunk
-            // waits for. The thread reads as soon as bytes arrive, so unlike the NIO transport,
-            // whose loop may be busy, it needs no re-arm after sending (QuickAckTests).
-            if configuration.rearmsQuickAck { socket.rearmQuickAck() }
             link.decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
+            justRead = true
         }
     }
 
