@@ -17,4 +17,14 @@ import Testing
         unrested.finish()
         #expect(!unrested.claim(), "a backoff with no delay still rests 100 ms, so calls do not recover back to back")
     }
+
+    /// A call that claimed the gate and then found nothing to recover must not make the next
+    /// one wait out a rest.
+    @Test func aClaimReleasedWithoutARecoveryLeavesTheGateOpen() {
+        let gate = ZCachedRecoveryGate(rest: .seconds(600))
+        #expect(gate.claim())
+        gate.release()
+        #expect(gate.claim(), "no rest: nothing was tried")
+        #expect(!gate.claim(), "still one at a time")
+    }
 }

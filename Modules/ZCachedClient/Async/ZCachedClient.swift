@@ -201,9 +201,14 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     /// - Returns: A promise completed with whether the first connection reconnected (others may
     ///   complete it sooner); `nil` when no recovery started.
     private func startRecovery() -> EventLoopPromise<Bool>? {
-        guard configuration.connection.reconnect else { return nil }
+        // The gate first: while it rests, as it does for every call of a pool that stays
+        // partly broken, a call costs one lock instead of also listing the broken connections.
+        guard configuration.connection.reconnect, recoveryGate.claim() else { return nil }
         let broken = pool.broken
-        guard let first = broken.first, recoveryGate.claim() else { return nil }
+        guard let first = broken.first else {
+            recoveryGate.release()
+            return nil
+        }
         let firstReconnected = eventLoopGroup.any().makePromise(of: Bool.self)
         let started = recoveries.withLock { recoveries in
             // Started and stored under the lock a `close()` takes, so none escapes it.

@@ -36,6 +36,12 @@ struct ZCachedRecoveryGate: Sendable {
         }
     }
 
+    /// Ends a claim under which nothing was tried (no connection was broken after all): the gate
+    /// is open again at once, as it was when claimed.
+    func release() {
+        state.withLock { $0 = .resting(until: nil) }
+    }
+
     /// Ends the recovery the caller claimed; the next may start `rest` from now.
     func finish() {
         let until = ContinuousClock.now + rest
