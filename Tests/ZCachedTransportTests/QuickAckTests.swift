@@ -7,7 +7,8 @@ import ZCachedTransport
 
 /// The server writes replies over 4 KiB in 4096-byte chunks with Nagle on, so each such reply
 /// stalls ~40 ms against a client that delays its ACKs (PROTOCOL.md §4.7). The embedded server
-/// reproduces that write pattern; the transports re-arm TCP_QUICKACK after every read to avoid it.
+/// reproduces that write pattern; the transports re-arm TCP_QUICKACK after every read that leaves
+/// reply bytes to come, which sends the ACK the rest waits for at once.
 @Suite(.serialized) struct QuickAckTests {
     static let replySize = 10_000
     static let samples = 15
@@ -75,8 +76,9 @@ import ZCachedTransport
         #endif
     }
 
-    /// A client on the server's own event loop cannot read a chunk before the server has written
-    /// the rest, so the ACK must already be armed when the chunk arrives.
+    /// A client on the server's own event loop reads the first chunk only after the server's
+    /// handler has written the rest, which Nagle holds back in the kernel: the re-arm after that
+    /// read must release it.
     @Test func rearmingQuickAckAlsoWorksOnTheServersEventLoop() async throws {
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ZCachedTestServer.start(

@@ -33,7 +33,7 @@ struct LoadPlan: Sendable {
     var requests: Int
     /// How long to run instead of a request count.
     var duration: Duration?
-    /// Whether clients re-arm TCP_QUICKACK after each read (Linux).
+    /// Whether clients re-arm TCP_QUICKACK after reads that leave replies to come (Linux).
     var rearmsQuickAck = true
     /// Where the async client's callers run.
     var callerExecutor = CallerExecutor.global

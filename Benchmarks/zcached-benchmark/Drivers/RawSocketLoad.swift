@@ -6,7 +6,7 @@ import Glibc
 /// frames what comes back on its `0x03` terminators, counting error replies and refusing bytes
 /// nobody asked for (``roundTrip(_:replies:rearmsQuickAck:)``), with one reusable receive
 /// buffer, TCP_NODELAY and (on Linux, unless a run turns it off) TCP_QUICKACK re-armed after
-/// each read, as the SDK does; like the SDK's new links, each connection first answers a `PING`, before the timed part.
+/// each read that leaves replies to come, as the SDK does; like the SDK's new links, each connection first answers a `PING`, before the timed part.
 ///
 /// `@unchecked Sendable`: a run hands each socket to exactly one worker thread and joins the
 /// threads before the socket is dropped or ``isBroken`` is read, so its buffer and flag are never

@@ -146,8 +146,12 @@ public final class ZCachedBlockingClient: ZCachedBlockingCommandSender {
         guard configuration.connection.reconnect, recoveryGate.claim() else { return }
         let deadline = ContinuousClock.now.advanced(by: configuration.connection.requestTimeout)
         recoveryQueue.async { [self] in
+            guard !pool.broken.isEmpty else {
+                // Replaced meanwhile: nothing was tried, so no rest.
+                recoveryGate.release()
+                return
+            }
             defer { recoveryGate.finish() }
-            guard !pool.broken.isEmpty else { return }
             _ = replaceBroken(ifNotEmptiedSince: generation, within: deadline)
         }
     }

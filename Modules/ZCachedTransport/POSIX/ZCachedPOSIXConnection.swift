@@ -23,8 +23,8 @@ import ZCachedCore
 /// A reply is read with a blocking `recv` bounded by `SO_RCVTIMEO`: one system call per read,
 /// like a hand-written socket loop. ``close()`` interrupts it with `shutdown`.
 ///
-/// On Linux the socket re-arms `TCP_QUICKACK` after every read, which avoids the server's ~40 ms
-/// stall on replies over 4096 bytes (§4.7).
+/// On Linux the socket re-arms `TCP_QUICKACK` after every read that leaves reply bytes to come,
+/// which avoids the server's ~40 ms stall on replies over 4096 bytes (§4.7).
 ///
 /// ```swift
 /// let connection = try ZCachedPOSIXConnection(configuration: .init(host: "127.0.0.1", port: 7556))
