@@ -34,6 +34,10 @@ struct GoalsCommand: AsyncParsableCommand {
         Goal(name: "16 callers, async on the loop", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, executor: .loop),
         Goal(name: "8 connections, pool on the loops", client: .async, test: .get, connections: 8, pipeline: 1, target: 0.85, executor: .loop),
         Goal(name: "MGET 100 keys, async on the loop", client: .async, test: .mget, connections: 1, pipeline: 1, target: 0.80, executor: .loop, requestShare: 0.25),
+        // The issue names no client for these two: the blocking client, on one thread per
+        // connection like the raw baseline.
+        Goal(name: "8 connections, blocking pool", client: .blocking, test: .get, connections: 8, pipeline: 1, target: 0.85),
+        Goal(name: "MGET 100 keys, blocking", client: .blocking, test: .mget, connections: 1, pipeline: 1, target: 0.80, requestShare: 0.25),
         // Beyond the issue's goals: the same depth of 16 from one caller through pipeline(_:).
         Goal(name: "batches of 16, 1 connection, async", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, sendsBatches: true),
         Goal(name: "batches of 16, async on the loop", client: .async, test: .get, connections: 1, pipeline: 16, target: 0.80, executor: .loop, sendsBatches: true),

@@ -133,7 +133,10 @@ extension ZCachedKeyCommands {
             }
             var values: [String: ZCachedValue] = [:]
             values.reserveCapacity(map.count)
-            for entry in map where !entry.value.isNull { values[entry.key] = entry.value }
+            // By index: iterating the map would copy each entry, key and value, first.
+            for index in map.entries.indices where !map.entries[index].value.isNull {
+                values[map.entries[index].key] = map.entries[index].value
+            }
             return values
         }
 
@@ -145,9 +148,9 @@ extension ZCachedKeyCommands {
         private func answersEachKey(_ map: ZCachedMap) -> Bool {
             var requested = ZCachedKeySum()
             var answered = ZCachedKeySum()
-            for (key, entry) in zip(keys, map) {
+            for (key, index) in zip(keys, map.entries.indices) {
                 requested.add(key)
-                answered.add(entry.key)
+                answered.add(map.entries[index].key)
             }
             return requested == answered
         }
