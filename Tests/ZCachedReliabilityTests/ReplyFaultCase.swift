@@ -14,8 +14,9 @@ struct ReplyFaultCase: Sendable, CustomTestStringConvertible {
     /// Whether the client must drop the connection and open a new one.
     let replacesConnection: Bool
 
-    /// A closed link: the NIO transport reports `connectionClosed`; the POSIX transport reconnects
-    /// at once and reports `connectionReestablished` (the request may or may not have run).
+    /// A closed link: requests in flight get `connectionReestablished` (the request may or may not
+    /// have run) when the connection reconnects, `connectionClosed` when it does not or the request
+    /// was never written.
     static let closedCodes: Set<ZCachedError.Code> = [.connectionClosed, .connectionReestablished]
 
     static let all: [ReplyFaultCase] = [
