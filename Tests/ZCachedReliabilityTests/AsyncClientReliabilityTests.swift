@@ -293,7 +293,7 @@ struct AsyncClientReliabilityTests {
     /// the link stays open.
     @Test func aCallThatWaitsForTheRecoveryKeepsItsOwnRequestTimeout() async throws {
         try await Reliability.withServer { server in
-            let configuration = Reliability.configuration(server, poolSize: 1, requestTimeout: .milliseconds(400), connectionAttempts: 1)
+            let configuration = Reliability.configuration(server, poolSize: 1, requestTimeout: .milliseconds(1500), connectionAttempts: 1)
             let client = ZCachedClient(configuration: configuration)
             try await client.connect()
             try await client.set("a", "one")
@@ -301,9 +301,11 @@ struct AsyncClientReliabilityTests {
             server.faults.refusesConnections = true
             try await server.restart()
             try await Reliability.waitUntil { client.pool.broken.count == 1 }
-            // The recovery's link check takes 250 ms of the call's 400, the GET 250 more.
-            server.faults.inject(.delayReply(.milliseconds(250)), on: .command("PING"))
-            server.faults.inject(.delayReply(.milliseconds(250)), on: .command("GET"))
+            // The recovery's link check takes 600 ms of the call's 1.5 s; the GET's reply comes
+            // 1.2 s after it is written: after the call's deadline (1.5 s), before the request's
+            // own (written at 0.6 s, so 2.1 s), which would close the link.
+            server.faults.inject(.delayReply(.milliseconds(600)), on: .command("PING"))
+            server.faults.inject(.delayReply(.milliseconds(1200)), on: .command("GET"))
             server.faults.refusesConnections = false
             let error = await #expect(throws: ZCachedError.self) { try await client.get("a", as: String.self) }
             #expect(error?.code == .timeout, "\(String(describing: error))")

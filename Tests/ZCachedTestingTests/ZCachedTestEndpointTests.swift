@@ -15,7 +15,10 @@ import ZCachedTesting
         #expect(address.port == port)
     }
 
-    @Test(arguments: ["localhost", "localhost:", ":7556", "[]:7556", "localhost:0", "localhost:65536", "localhost:port", "localhost:7556 "])
+    @Test(arguments: [
+        "localhost", "localhost:", ":7556", "[]:7556", "localhost:0", "localhost:65536", "localhost:port", "localhost:7556 ",
+        "localhost:+80", "::1", "fe80::1", "::1:7556", "[::1:80", "::1]:80", "[[::1]]:80",
+    ])
     func aMalformedAddressIsRefused(value: String) {
         #expect(ZCachedTestEndpoint.address(parsing: value) == nil, "\(value)")
     }

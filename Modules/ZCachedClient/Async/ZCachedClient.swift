@@ -203,6 +203,8 @@ public final class ZCachedClient: ZCachedAsyncCommandSender, Service {
     private func startRecovery() -> EventLoopPromise<Bool>? {
         // The gate first: while it rests, as it does for every call of a pool that stays
         // partly broken, a call costs one lock instead of also listing the broken connections.
+        // (A call finding no usable connection in the instant between the claim and the release
+        // below fails fast, as it would while a recovery runs.)
         guard configuration.connection.reconnect, recoveryGate.claim() else { return nil }
         let broken = pool.broken
         guard let first = broken.first else {

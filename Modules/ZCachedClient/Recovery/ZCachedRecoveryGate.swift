@@ -26,7 +26,8 @@ struct ZCachedRecoveryGate: Sendable {
         self.rest = max(rest, .milliseconds(100))
     }
 
-    /// Whether the caller may recover now; when it may, it must call ``finish()`` when done.
+    /// Whether the caller may recover now; when it may, it must call ``finish()`` when done, or
+    /// ``release()`` when it found nothing to recover.
     func claim() -> Bool {
         let now = ContinuousClock.now
         return state.withLock { state in

@@ -20,15 +20,21 @@ public struct ZCachedTestEndpoint: Sendable {
     }
 
     /// The host and port of `value`, `host:port` or `[IPv6 address]:port`, when well formed: a
-    /// host, and a port in 1...65535.
+    /// host (with a colon only inside brackets), and a port of decimal digits in 1...65535.
     package static func address(parsing value: String) -> (host: String, port: Int)? {
-        guard let colon = value.lastIndex(of: ":"),
-            let port = Int(value[value.index(after: colon)...]),
-            (1...65535).contains(port)
+        guard let colon = value.lastIndex(of: ":") else { return nil }
+        let digits = value[value.index(after: colon)...]
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let port = Int(digits), (1...65535).contains(port)
         else { return nil }
         var host = value[..<colon]
-        if host.first == "[", host.last == "]" { host = host.dropFirst().dropLast() }
-        return host.isEmpty ? nil : (String(host), port)
+        if host.first == "[", host.last == "]" {
+            host = host.dropFirst().dropLast()
+        } else if host.contains(":") {
+            return nil
+        }
+        guard !host.isEmpty, !host.contains("["), !host.contains("]") else { return nil }
+        return (String(host), port)
     }
 
     /// Whether the tests run against a real server named by `ZCACHED_TEST_SERVER`: true whenever

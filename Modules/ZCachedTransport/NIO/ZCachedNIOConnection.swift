@@ -191,7 +191,9 @@ public final class ZCachedNIOConnection: ZCachedAsyncConnection {
     /// Throws unless at least 1/32 of the request timeout is left until `deadline`: a request
     /// written with less would time out after the server ran it.
     private func checkTimeLeft(until deadline: NIODeadline) throws(ZCachedError) {
-        guard deadline - .now() >= TimeAmount(configuration.requestTimeout / 32) else {
+        // Divided after the saturating conversion, so a timeout of centuries (a deadline that
+        // saturated to `distantFuture`) leaves more than the share it needs.
+        guard deadline - .now() >= .nanoseconds(TimeAmount(configuration.requestTimeout).nanoseconds / 32) else {
             throw ZCachedChannelHandler.callTimedOut(sent: false)
         }
     }

@@ -594,6 +594,7 @@ public final class ZCachedPOSIXConnection: ZCachedBlockingConnection {
                 throw .violation(error)
             }
             if justRead, configuration.rearmsQuickAck, reply == nil || moreReplies { socket.rearmQuickAck() }
+            justRead = false
             if let reply { return reply }
             try link.armReceiveTimeout(on: socket, until: deadline)
             let received: Int?

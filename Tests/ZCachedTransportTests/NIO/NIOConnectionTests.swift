@@ -209,18 +209,20 @@ import ZCachedTransport
     /// it comes: the link stays open and the next caller gets its own reply.
     @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
     func aReplyAfterTheCallsDeadlineIsDroppedAndTheLinkStaysOpen() async throws {
-        try await Self.withConnection(requestTimeout: .seconds(5)) { connection, endpoint in
+        try await Self.withConnection(requestTimeout: .seconds(10)) { connection, endpoint in
             let server = try #require(endpoint.server)
             try await connection.send(K.Set("a", "one"))
             try await connection.send(K.Set("b", "two"))
             let link = connection.linkOrder
-            server.faults.inject(.delayReply(.milliseconds(400)), on: .command("GET"))
+            // Each GET's reply comes 1 s after the one before, well inside the requests' own
+            // 10 s; each call gives up after 0.5 s, with more than the 1/32 (312 ms) it needs.
+            server.faults.inject(.delayReply(.seconds(1)), on: .command("GET"))
             let error = await #expect(throws: ZCachedError.self) {
-                try await connection.send(K.Get("a"), by: .now() + .milliseconds(200))
+                try await connection.send(K.Get("a"), by: .now() + .milliseconds(500))
             }
             #expect(error?.code == .timeout)
             #expect(error?.message.contains("may or may not have run") == true, "\(String(describing: error))")
-            let outcomes = try await connection.pipeline([K.Get("a"), K.Get("b")], by: .now() + .milliseconds(200))
+            let outcomes = try await connection.pipeline([K.Get("a"), K.Get("b")], by: .now() + .milliseconds(500))
             #expect(outcomes.map(\.error?.code) == [.timeout, .timeout])
             server.faults.removeAll()
             #expect(try await connection.send(K.Get("b")) == "two", "the late replies of a were dropped")
@@ -239,6 +241,9 @@ import ZCachedTransport
             closing: { await $0.close() }
         ) { connection, _ in
             try await connection.send(S.Ping())
+            // A call deadline that far out saturates; it must not read as "too little time left".
+            try await connection.send(S.Ping(), by: NIODeadline.now() + TimeAmount.seconds(Int64.max))
+            #expect(try await connection.pipeline([S.Ping()], by: .distantFuture).count == 1)
         }
     }
 
