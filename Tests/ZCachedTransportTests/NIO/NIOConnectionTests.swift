@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Testing
 import ZCachedCore
 import ZCachedTesting
@@ -228,6 +229,35 @@ import ZCachedTransport
             #expect(try await connection.send(K.Get("b")) == "two", "the late replies of a were dropped")
             #expect(connection.state == .connected && connection.linkOrder == link, "the link stayed open")
         }
+    }
+
+    /// On a loop running late, NIO may run a due scheduled task ahead of immediate tasks queued
+    /// before it: the expiry must still come after the request it withdraws has reached the
+    /// handler, or the call outlives its deadline.
+    @Test(.enabled(if: !ZCachedTestEndpoint.isExternal))
+    func aCallDeadlineHoldsOnALoopRunningLate() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try await ZCachedTestEndpoint.with(
+            opening: { try await ZCachedNIOConnection.connect(configuration: Self.configuration($0), eventLoopGroup: group) },
+            closing: { await $0.close() }
+        ) { connection, _ in
+            let loop = connection.taskExecutor.eventLoop
+            let deadline = NIODeadline.now() + .milliseconds(400)
+            // The loop is kept busy past the deadline. Once it is, another task and then the
+            // request are queued, so when the loop is free the expiry is due and taken with the
+            // first of them, ahead of the request's hand-off.
+            await withCheckedContinuation { (busy: CheckedContinuation<Void, Never>) in
+                loop.execute {
+                    busy.resume()
+                    while NIODeadline.now() < deadline + .milliseconds(100) {}
+                }
+            }
+            loop.execute {}
+            let error = await #expect(throws: ZCachedError.self) { try await connection.send(S.Ping(), by: deadline) }
+            #expect(error?.code == .timeout, "\(String(describing: error))")
+            try await connection.send(S.Ping())
+        }
+        try await group.shutdownGracefully()
     }
 
     @Test func timeoutsOfCenturiesMeanPracticallyNever() async throws {
