@@ -131,8 +131,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// Withdraws cancelled requests.
     func cancel(ids: ClosedRange<UInt64>) {
         let cancelled = ZCachedError(code: .cancelled, message: "the task was cancelled before the reply arrived")
-        let withdrawn = pipeline.cancel(ids: ids)
-        for sink in withdrawn.written + withdrawn.unwritten { sink.fail(with: cancelled) }
+        fail(pipeline.cancel(ids: ids), written: cancelled, unwritten: cancelled)
         reportWhetherRequestsQueue()
     }
 
@@ -143,8 +142,7 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     func expire(ids: ClosedRange<UInt64>) {
         let withdrawn = pipeline.cancel(ids: ids)
         reportWhetherRequestsQueue()
-        for sink in withdrawn.written { sink.fail(with: Self.callTimedOut(sent: true)) }
-        for sink in withdrawn.unwritten { sink.fail(with: Self.callTimedOut(sent: false)) }
+        fail(withdrawn, written: Self.callTimedOut(sent: true), unwritten: Self.callTimedOut(sent: false))
     }
 
     /// The error of a request whose call ran out of time (``expire(ids:)``).
@@ -441,10 +439,24 @@ final class ZCachedChannelHandler: ChannelInboundHandler {
     /// never written with a `connectionClosed` that says so, so a caller knows a retry cannot
     /// run the command twice.
     private func fail(_ removed: ZCachedRequestPipeline<ZCachedReplySink, NIODeadline>.Removed, with error: ZCachedError) {
-        for sink in removed.written { sink.fail(with: error) }
-        guard !removed.unwritten.isEmpty else { return }
-        let unsent = ZCachedError.notWritten(after: error)
-        for sink in removed.unwritten { sink.fail(with: unsent) }
+        fail(removed, written: error, unwritten: ZCachedError.notWritten(after: error))
+    }
+
+    /// Fails the requests `removed` from the pipeline, the written ones with `writtenError` and
+    /// the ones never written with `unwrittenError`, each error made once (and only when needed).
+    private func fail(
+        _ removed: ZCachedRequestPipeline<ZCachedReplySink, NIODeadline>.Removed,
+        written writtenError: @autoclosure () -> ZCachedError,
+        unwritten unwrittenError: @autoclosure () -> ZCachedError
+    ) {
+        if !removed.written.isEmpty {
+            let error = writtenError()
+            for sink in removed.written { sink.fail(with: error) }
+        }
+        if !removed.unwritten.isEmpty {
+            let error = unwrittenError()
+            for sink in removed.unwritten { sink.fail(with: error) }
+        }
     }
 
     /// Tells ``windowGauge`` whether requests wait behind the window, when that changed: on
