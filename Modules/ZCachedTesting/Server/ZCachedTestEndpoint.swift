@@ -13,8 +13,8 @@ public struct ZCachedTestEndpoint: Sendable {
     /// The embedded server, or `nil` when the tests run against a real server.
     public let server: ZCachedTestServer?
 
-    /// The `host:port` from `ZCACHED_TEST_SERVER`, when set and well formed (a host, and a port
-    /// in 1...65535).
+    /// The host and port from `ZCACHED_TEST_SERVER`, when set and well formed: `host:port` or
+    /// `[IPv6 address]:port`, with a port in 1...65535.
     public static var external: (host: String, port: Int)? {
         configuredServer.flatMap(address(parsing:))
     }
@@ -47,12 +47,12 @@ public struct ZCachedTestEndpoint: Sendable {
         ProcessEnvironment.value(of: "ZCACHED_TEST_SERVER").flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// `ZCACHED_TEST_SERVER` is set but is not `host:port`.
+    /// `ZCACHED_TEST_SERVER` is set but is not `host:port` or `[IPv6 address]:port`.
     public struct MalformedServerAddress: Error, CustomStringConvertible {
         /// The variable's value.
         public let value: String
         /// What is wrong, with the value.
-        public var description: String { "ZCACHED_TEST_SERVER=\"\(value)\" is not host:port with a port in 1...65535" }
+        public var description: String { "ZCACHED_TEST_SERVER=\"\(value)\" is not host:port or [IPv6 address]:port with a port in 1...65535" }
     }
 
     /// Starts an embedded server, or names the external one.
